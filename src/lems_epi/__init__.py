@@ -1,0 +1,25 @@
+"""lems_epi: epidemiology of Lambert-Eaton myasthenic syndrome, from sources to statistics.
+
+The public API is listed in ``__all__``; importing the package changes no global state.
+"""
+
+from lems_epi.populations import (
+    age_bands,
+    band_ages,
+    band_population,
+    life_table,
+    population,
+    standard_population,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "age_bands",
+    "band_ages",
+    "band_population",
+    "life_table",
+    "population",
+    "standard_population",
+]

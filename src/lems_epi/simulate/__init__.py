@@ -1,0 +1,1 @@
+"""Simulation of synthetic counts, cohorts and follow-up from a scenario."""

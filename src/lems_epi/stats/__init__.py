@@ -1,0 +1,1 @@
+"""Disease-agnostic epidemiological statistics: intervals, rates, standardisation, comparisons."""
