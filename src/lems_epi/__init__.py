@@ -11,15 +11,18 @@ from lems_epi.populations import (
     population,
     standard_population,
 )
+from lems_epi.scenario import Scenario, scenarios
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "Scenario",
     "age_bands",
     "band_ages",
     "band_population",
     "life_table",
     "population",
+    "scenarios",
     "standard_population",
 ]

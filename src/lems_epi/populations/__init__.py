@@ -23,9 +23,11 @@ from lems_epi.populations.loaders import (
     population,
     standard_population,
 )
+from lems_epi.populations.smoking import SMOKING_STATUSES, smoking_by_age, smoking_prevalence
 
 __all__ = [
     "POPULATION_NAMES",
+    "SMOKING_STATUSES",
     "STANDARD_NAMES",
     "age_bands",
     "band_ages",
@@ -34,5 +36,7 @@ __all__ = [
     "life_table",
     "merge_open_top",
     "population",
+    "smoking_by_age",
+    "smoking_prevalence",
     "standard_population",
 ]

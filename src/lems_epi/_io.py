@@ -1,0 +1,80 @@
+"""Safe file writing.
+
+Files are written atomically (a temporary file in the same folder, then a rename) and an existing
+file is never overwritten unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["write_atomic", "write_text_atomic", "write_frame_atomic"]
+
+FRAME_SUFFIXES = (".csv", ".parquet")
+
+
+def _check_target(path: Path, overwrite: bool, caller: str) -> Path:
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{caller}: {str(path)!r} exists; refusing to overwrite it. "
+                              "Pass overwrite=True (or --force on the command line) to replace "
+                              "it, or choose another path.")
+    if path.is_dir():
+        raise IsADirectoryError(f"{caller}: {str(path)!r} is a directory; give a file path.")
+    if not path.parent.exists():
+        raise FileNotFoundError(f"{caller}: the folder {str(path.parent)!r} does not exist.")
+    return path
+
+
+def write_atomic(path, writer: Callable[[Path], None], *, overwrite: bool = False,
+                 caller: str = "write") -> Path:
+    """Call ``writer(tmp_path)`` and move the finished file to ``path`` in one step.
+
+    If the writer fails, the temporary file is removed and ``path`` is untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_atomic(d / "a.txt", lambda p: p.write_text("hi"))
+    >>> (d / "a.txt").read_text()
+    'hi'
+    >>> write_atomic(d / "a.txt", lambda p: p.write_text("again"))
+    Traceback (most recent call last):
+    ...
+    FileExistsError: write: ... exists; refusing to overwrite it. ...
+    """
+    path = _check_target(Path(path), overwrite, caller)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        writer(tmp_path)
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text_atomic(path, text: str, *, overwrite: bool = False, caller: str = "write") -> Path:
+    """Write text atomically (UTF-8)."""
+    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"),
+                        overwrite=overwrite, caller=caller)
+
+
+def write_frame_atomic(frame, path, *, overwrite: bool = False, caller: str = "write") -> Path:
+    """Write a DataFrame to ``.csv`` or ``.parquet`` atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FRAME_SUFFIXES:
+        raise ValueError(f"{caller}: the output must end in .csv or .parquet, got "
+                         f"{str(path)!r}.")
+    if suffix == ".csv":
+        return write_atomic(path, lambda p: frame.to_csv(p, index=False),
+                            overwrite=overwrite, caller=caller)
+    return write_atomic(path, lambda p: frame.to_parquet(p, index=False),
+                        overwrite=overwrite, caller=caller)
