@@ -12,6 +12,7 @@ from lems_epi.populations import (
     standard_population,
 )
 from lems_epi.scenario import Scenario, scenarios
+from lems_epi.stats.intervals import poisson_ci, proportion_ci
 
 __version__ = "0.1.0"
 
@@ -22,7 +23,9 @@ __all__ = [
     "band_ages",
     "band_population",
     "life_table",
+    "poisson_ci",
     "population",
+    "proportion_ci",
     "scenarios",
     "standard_population",
 ]

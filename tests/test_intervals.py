@@ -1,0 +1,251 @@
+"""Tests of lems_epi.stats.intervals: R reference values, exact coverage, invariants, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from lems_epi import poisson_ci, proportion_ci
+from lems_epi.stats.intervals import (
+    POISSON_CI_METHODS,
+    PROPORTION_CI_METHODS,
+    SMR_CI_METHODS,
+    _poisson_limits,
+    _proportion_limits,
+)
+
+POISSON_COLUMNS = ["events", "person_time", "rate", "lower", "upper", "conf_level", "method"]
+PROPORTION_COLUMNS = ["events", "n", "proportion", "lower", "upper", "conf_level", "method"]
+
+
+# ---------------------------------------------------------------- known values from R
+
+def test_poisson_ci_matches_r(data_dir):
+    """poisson_ci.csv, 44 (events, person_time) pairs x 3 levels x 3 methods.
+
+    R 4.2::
+
+        exact:  poisson.test(x, T, conf.level = level)$conf.int
+        byar:   Breslow & Day (1987) / epiR::epi.smr(method = "byar") form:
+                lower = x (1 - 1/(9x) - z/(3 sqrt(x)))^3, upper from x + 1, divided by T
+        normal: epitools::pois.approx(x, T, conf.level = level), lower clipped at 0
+
+    Closed-form values: relative tolerance 1e-8 (README).
+    """
+    ref = pd.read_csv(data_dir / "poisson_ci.csv")
+    for (method, level), grp in ref.groupby(["method", "level"]):
+        out = poisson_ci(grp["events"], grp["person_time"], conf_level=level, method=method)
+        assert list(out.columns) == POISSON_COLUMNS
+        assert_allclose(out["rate"], grp["rate"], rtol=1e-8, atol=0)
+        assert_allclose(out["lower"], grp["lower"], rtol=1e-8, atol=0, err_msg=method)
+        assert_allclose(out["upper"], grp["upper"], rtol=1e-8, atol=0, err_msg=method)
+        assert (out["method"] == method).all()
+        assert (out["conf_level"] == level).all()
+
+
+def test_proportion_ci_matches_r(data_dir):
+    """proportion_ci.csv: 8 (events, n) pairs x 3 levels x 4 methods.
+
+    R 4.2::
+
+        clopper-pearson: binom.test(x, n, conf.level = level)$conf.int
+        wilson:          prop.test(x, n, conf.level = level, correct = FALSE)$conf.int
+        wilson-cc:       prop.test(x, n, conf.level = level, correct = TRUE)$conf.int
+                         (rows with x = n/2 left out: R shrinks the correction there)
+        wald:            epitools::binom.approx(x, n, conf.level = level), clipped to [0, 1]
+
+    Relative tolerance 1e-8.
+    """
+    ref = pd.read_csv(data_dir / "proportion_ci.csv")
+    for (method, level), grp in ref.groupby(["method", "level"]):
+        out = proportion_ci(grp["events"], grp["n"], conf_level=level, method=method)
+        assert list(out.columns) == PROPORTION_COLUMNS
+        assert_allclose(out["proportion"], grp["proportion"], rtol=1e-8)
+        assert_allclose(out["lower"], grp["lower"], rtol=1e-8, atol=0, err_msg=method)
+        assert_allclose(out["upper"], grp["upper"], rtol=1e-8, atol=0, err_msg=method)
+
+
+def test_midp_limits_solve_their_defining_equations():
+    """Mid-p limits checked against scipy.stats.poisson directly (tighter than R's uniroot)."""
+    x = np.array([1, 2, 4, 17, 250, 3000])
+    for level in (0.9, 0.95, 0.99):
+        half = (1 - level) / 2
+        lo, hi = _poisson_limits(x, level, "mid-p")
+        tail_low = stats.poisson.sf(x, lo) + 0.5 * stats.poisson.pmf(x, lo)
+        tail_upp = stats.poisson.cdf(x - 1, hi) + 0.5 * stats.poisson.pmf(x, hi)
+        assert_allclose(tail_low, half, rtol=1e-9)
+        assert_allclose(tail_upp, half, rtol=1e-9)
+    lo, hi = _poisson_limits([0], 0.95, "mid-p")
+    assert lo[0] == 0.0
+    assert_allclose(0.5 * stats.poisson.pmf(0, hi[0]), 0.025, rtol=1e-12)
+
+
+def test_jeffreys_and_agresti_coull_closed_forms():
+    """Jeffreys: Beta(x + 1/2, n - x + 1/2) quantiles; Agresti-Coull: adjusted Wald.
+
+    Checked against scipy.stats.beta and the textbook formula (Brown, Cai & DasGupta 2001),
+    computed independently here; R (binom::binom.confint) is not among the reference files.
+    """
+    out = proportion_ci(3, 20, method="jeffreys")
+    assert_allclose(out["lower"], stats.beta.ppf(0.025, 3.5, 17.5), rtol=1e-12)
+    assert_allclose(out["upper"], stats.beta.ppf(0.975, 3.5, 17.5), rtol=1e-12)
+    # Agresti-Coull 95%, x = 3, n = 20: n~ = 23.8415, p~ = 4.9207 / 23.8415 = 0.2064
+    out = proportion_ci(3, 20, method="agresti-coull")
+    z = 1.959963984540054
+    pt = (3 + z**2 / 2) / (20 + z**2)
+    assert_allclose(pt, 0.2064, atol=5e-5)
+    half = z * np.sqrt(pt * (1 - pt) / (20 + z**2))
+    assert_allclose(out[["lower", "upper"]].to_numpy()[0], [pt - half, pt + half], rtol=1e-12)
+    edge = proportion_ci([0, 20], 20, method="jeffreys")
+    assert edge["lower"].iloc[0] == 0
+    assert edge["upper"].iloc[1] == 1
+
+
+# ---------------------------------------------------------------- exact coverage
+
+def _poisson_coverage(mu, level, method):
+    xmax = int(mu + 20 * np.sqrt(mu) + 30)
+    x = np.arange(xmax + 1)
+    lo, hi = _poisson_limits(x, level, method)
+    covered = (lo <= mu) & (mu <= hi)
+    return float(np.sum(stats.poisson.pmf(x, mu) * covered))
+
+
+@pytest.mark.parametrize("mu", [0.01, 0.1, 0.5, 1.3, 2.0, 3.7, 7.5, 15.0, 42.0, 130.0])
+def test_exact_poisson_interval_covers_at_least_nominal(mu):
+    for level in (0.9, 0.95):
+        assert _poisson_coverage(mu, level, "exact") >= level - 1e-12
+
+
+def test_midp_poisson_coverage_close_to_nominal_on_average():
+    mus = np.linspace(0.5, 40, 80)
+    cov = [_poisson_coverage(m, 0.95, "mid-p") for m in mus]
+    assert abs(np.mean(cov) - 0.95) < 0.01
+    exact = [_poisson_coverage(m, 0.95, "exact") for m in mus]
+    assert np.mean(cov) < np.mean(exact)  # mid-p is less conservative
+
+
+def _binomial_coverage(p, n, level, method):
+    x = np.arange(n + 1)
+    lo, hi = _proportion_limits(x, np.full(n + 1, n), level, method)
+    return float(np.sum(stats.binom.pmf(x, n, p) * ((lo <= p) & (p <= hi))))
+
+
+@pytest.mark.parametrize("n", [10, 30, 100])
+def test_clopper_pearson_covers_at_least_nominal(n):
+    for p in (0.001, 0.01, 0.05, 0.2, 0.5, 0.77, 0.99):
+        assert _binomial_coverage(p, n, 0.95, "clopper-pearson") >= 0.95 - 1e-12
+
+
+@pytest.mark.parametrize("n", [20, 50, 200])
+def test_wilson_average_coverage_within_1p5_points(n):
+    grid = np.linspace(0.01, 0.99, 99)
+    cov = np.array([_binomial_coverage(p, n, 0.95, "wilson") for p in grid])
+    assert abs(cov.mean() - 0.95) < 0.015
+    wald = np.array([_binomial_coverage(p, n, 0.95, "wald") for p in grid])
+    assert wald.mean() < cov.mean()  # the Wald interval under-covers (Brown et al. 2001)
+
+
+# ---------------------------------------------------------------- invariants
+
+@settings(max_examples=60, deadline=None)
+@given(x=st.integers(0, 5000), t=st.floats(1e-3, 1e7), level=st.floats(0.5, 0.999),
+       method=st.sampled_from(POISSON_CI_METHODS))
+def test_poisson_ci_ordered_and_non_negative(x, t, level, method):
+    out = poisson_ci(x, t, conf_level=level, method=method).iloc[0]
+    assert 0 <= out["lower"] <= out["rate"] <= out["upper"]
+    if x == 0:
+        assert out["lower"] == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=st.integers(0, 300), scale=st.floats(1e-3, 1e4), method=st.sampled_from(
+    POISSON_CI_METHODS))
+def test_rescaling_person_time_rescales_rates(x, scale, method):
+    a = poisson_ci(x, 10.0, method=method)
+    b = poisson_ci(x, 10.0 * scale, method=method)
+    for col in ("rate", "lower", "upper"):
+        assert_allclose(b[col] * scale, a[col], rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", POISSON_CI_METHODS)
+def test_poisson_interval_widens_with_conf_level(method):
+    x = np.array([0, 1, 3, 12, 250])
+    w = [poisson_ci(x, 5.0, conf_level=c, method=method) for c in (0.8, 0.9, 0.95, 0.99)]
+    for narrow, wide in zip(w, w[1:], strict=False):
+        assert (wide["upper"][x > 0] > narrow["upper"][x > 0]).all()
+        assert (wide["upper"] >= narrow["upper"]).all()
+        assert (wide["lower"] <= narrow["lower"]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.integers(1, 2000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+       level=st.floats(0.5, 0.999), method=st.sampled_from(PROPORTION_CI_METHODS))
+def test_proportion_ci_ordered_within_unit_interval(data, level, method):
+    x, n = data
+    out = proportion_ci(x, n, conf_level=level, method=method).iloc[0]
+    assert 0 <= out["lower"] <= out["proportion"] <= out["upper"] <= 1
+
+
+@pytest.mark.parametrize("method", PROPORTION_CI_METHODS)
+def test_proportion_interval_widens_with_conf_level(method):
+    x, n = np.array([1, 5, 12, 40]), np.array([10, 10, 50, 41])
+    w = [proportion_ci(x, n, conf_level=c, method=method) for c in (0.8, 0.9, 0.99)]
+    for narrow, wide in zip(w, w[1:], strict=False):
+        assert (wide["upper"] - wide["lower"] > narrow["upper"] - narrow["lower"]).all()
+
+
+def test_smr_methods_give_zero_lower_limit_at_zero():
+    for method in SMR_CI_METHODS:
+        lo, hi = _poisson_limits(np.array([0.0]), 0.95, method)
+        assert lo[0] == 0
+        if method != "rothman-greenland":
+            assert hi[0] > 0
+
+
+def test_vectorised_equals_elementwise():
+    x = [0, 2, 9]
+    t = [1.0, 2.5, 100.0]
+    whole = poisson_ci(x, t, method="mid-p")
+    parts = pd.concat([poisson_ci(a, b, method="mid-p") for a, b in zip(x, t, strict=True)],
+                      ignore_index=True)
+    pd.testing.assert_frame_equal(whole, parts)
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"events": -1}, "events.*negative"),
+    ({"events": 1.5}, "whole numbers"),
+    ({"events": np.nan}, "events.*NaN"),
+    ({"events": 3, "person_time": 0}, "person_time.*zero"),
+    ({"events": 3, "person_time": -2.0}, "person_time"),
+    ({"events": 3, "method": "wald"}, "unknown method"),
+    ({"events": 3, "conf_level": 95}, "conf_level"),
+    ({"events": [1, 2], "person_time": [1.0, 2.0, 3.0]}, "broadcast"),
+])
+def test_poisson_ci_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        poisson_ci(**kwargs)
+
+
+def test_poisson_ci_type_errors():
+    with pytest.raises(TypeError, match="events"):
+        poisson_ci(["a"])
+    with pytest.raises(TypeError, match="conf_level"):
+        poisson_ci(1, conf_level="0.95")
+
+
+@pytest.mark.parametrize(("args", "kwargs", "match"), [
+    ((11, 10), {}, "exceeds 'n'"),
+    ((0, 0), {}, "'n' is zero"),
+    ((-1, 10), {}, "negative"),
+    ((1, np.nan), {}, "NaN"),
+    ((1, 10), {"method": "exact"}, "unknown method"),
+])
+def test_proportion_ci_bad_input(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        proportion_ci(*args, **kwargs)
