@@ -13,6 +13,7 @@ from lems_epi.populations import (
 )
 from lems_epi.scenario import Scenario, scenarios
 from lems_epi.stats.intervals import poisson_ci, proportion_ci
+from lems_epi.stats.rates import rates
 
 __version__ = "0.1.0"
 
@@ -28,4 +29,5 @@ __all__ = [
     "proportion_ci",
     "scenarios",
     "standard_population",
+    "rates",
 ]

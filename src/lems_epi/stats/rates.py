@@ -1,0 +1,159 @@
+"""Crude and stratum-specific rates with confidence intervals.
+
+:func:`rates` works in two steps, so that large inputs never reach the interval code:
+
+1. :func:`_aggregate` sums events and person-time into a small stratum table (one row per
+   ``by`` group). This is the only step that touches the rows of ``data``; a dask DataFrame path
+   can replace it with a dask ``groupby().sum()`` followed by ``.compute()``.
+2. :func:`_rate_table` computes rates and intervals on that stratum table with numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lems_epi._validation import (
+    as_count_array,
+    as_float_array,
+    check_columns,
+    check_conf_level,
+    check_method,
+    check_positive_number,
+    describe_rows,
+)
+from lems_epi.stats.intervals import POISSON_CI_METHODS, _poisson_limits
+
+__all__ = ["rates"]
+
+
+def _as_by(by, *, caller: str) -> list[str]:
+    """Normalise the ``by`` argument to a list of column names."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    try:
+        out = list(by)
+    except TypeError:
+        raise TypeError(f"{caller}: 'by' must be a column name or a list of column names, "
+                        f"got {by!r}.") from None
+    if not all(isinstance(c, str) for c in out):
+        raise TypeError(f"{caller}: 'by' must hold column names (strings), got {out!r}.")
+    return out
+
+
+def _aggregate(data: pd.DataFrame, columns: list[str], by: list[str], *, caller: str
+               ) -> pd.DataFrame:
+    """Sum ``columns`` within ``by`` groups (all rows when ``by`` is empty); validates rows.
+
+    Returns a small table with the ``by`` columns (sorted) followed by ``columns``.
+    """
+    check_columns(data, [*by, *columns], caller=caller)
+    for col in by:
+        missing = data[col].isna().to_numpy()
+        if missing.any():
+            raise ValueError(f"{caller}: grouping column {col!r} has missing values at "
+                             f"{describe_rows(missing, data.index)}; fill or drop those rows.")
+    if not by:
+        sums = {c: [float(data[c].to_numpy(dtype=float).sum())] for c in columns}
+        return pd.DataFrame(sums)
+    return (data.groupby(by, observed=True, sort=True)[columns].sum()
+            .reset_index())
+
+
+def _check_strata(events: np.ndarray, person_time: np.ndarray, table: pd.DataFrame,
+                  by: list[str], *, caller: str) -> None:
+    """Raise when a stratum has no person-time (a rate needs T > 0)."""
+    bad = person_time <= 0
+    if bad.any():
+        labels = table.loc[bad, by].to_dict("records") if by else ["all rows"]
+        what = "with events" if (events[bad] > 0).any() else "and no events"
+        raise ValueError(f"{caller}: strata with zero person-time {what}: {labels[:5]}"
+                         f"{' ...' if len(labels) > 5 else ''}. A rate needs person-time > 0; "
+                         "check the person_time column or drop those strata.")
+
+
+def _rate_table(table: pd.DataFrame, events: str, person_time: str, by: list[str], *,
+                per: float, conf_level: float, method: str, caller: str) -> pd.DataFrame:
+    """Rates and intervals from an aggregated stratum table (numpy only)."""
+    x = table[events].to_numpy(dtype=float)
+    t = table[person_time].to_numpy(dtype=float)
+    _check_strata(x, t, table, by, caller=caller)
+    lower, upper = _poisson_limits(x, conf_level, method)
+    out = table[by].reset_index(drop=True).copy() if by else pd.DataFrame(index=range(len(x)))
+    out["events"] = x.astype(np.int64)
+    out["person_time"] = t
+    out["rate"] = per * x / t
+    out["lower"] = per * lower / t
+    out["upper"] = per * upper / t
+    out["conf_level"] = conf_level
+    out["method"] = method
+    out["per"] = per
+    return out
+
+
+def rates(data, events="events", person_time="person_time", by=None, per=1, method="exact",
+          conf_level=0.95) -> pd.DataFrame:
+    r"""Crude or stratum-specific rates with confidence intervals.
+
+    ``data`` may hold one row per person (or per person and band, e.g. from
+    :func:`lems_epi.split_person_time`) or one row per stratum: events and person-time are
+    summed within the ``by`` groups first, then each stratum's rate
+    :math:`\text{per}\times x/T` and its interval are computed (see :func:`lems_epi.poisson_ci`
+    for the methods).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Rows with an event count and a person-time column.
+    events, person_time : str
+        Column names of the counts (whole numbers >= 0) and the person-time (>= 0).
+    by : str or list of str, optional
+        Grouping columns; ``None`` gives the crude rate over all rows.
+    per : float, default 1
+        Multiplier of the rates (e.g. ``100_000`` for rates per 100,000 person-years).
+    method : {"exact", "mid-p", "byar", "normal"}, default "exact"
+        Interval method for the Poisson count of each stratum.
+    conf_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, then ``events, person_time, rate, lower, upper, conf_level, method,
+        per``; one row per ``by`` group present in the data, sorted by the groups.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, negative, non-whole or missing counts, negative or missing
+        person-time, missing group labels, or a stratum whose person-time sums to zero.
+
+    References
+    ----------
+    .. [1] Breslow NE, Day NE (1987). Statistical Methods in Cancer Research, Volume II: The
+       Design and Analysis of Cohort Studies. IARC Scientific Publications No. 82. Lyon: IARC.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from lems_epi import rates
+    >>> d = pd.DataFrame({"sex": ["f", "f", "m"], "events": [2, 1, 6],
+    ...                   "person_time": [1000.0, 500.0, 2000.0]})
+    >>> rates(d, by="sex", per=1000).round(3)
+      sex  events  person_time  rate  lower  upper  conf_level method     per
+    0   f       3       1500.0   2.0  0.412  5.845        0.95  exact  1000.0
+    1   m       6       2000.0   3.0  1.101  6.530        0.95  exact  1000.0
+    """
+    caller = "rates"
+    conf_level = check_conf_level(conf_level, caller=caller)
+    method = check_method(method, POISSON_CI_METHODS, caller=caller)
+    per = check_positive_number(per, name="per", caller=caller)
+    by = _as_by(by, caller=caller)
+    check_columns(data, [events, person_time, *by], caller=caller)
+    as_count_array(data[events], name=events, caller=caller)
+    as_float_array(data[person_time], name=person_time, caller=caller)
+    table = _aggregate(data, [events, person_time], by, caller=caller)
+    return _rate_table(table, events, person_time, by, per=per, conf_level=conf_level,
+                       method=method, caller=caller)
