@@ -1,0 +1,14 @@
+"""Plotly figures for lems_epi results; each function returns a Figure and never shows it.
+
+Descriptive plots live in :mod:`lems_epi.plots.descriptive`; the sensitivity plots (tornado,
+probabilistic distribution, Sobol indices) in :mod:`lems_epi.plots.sensitivity`.
+"""
+
+from lems_epi.plots.descriptive import (
+    age_pyramid,
+    crude_vs_standardized,
+    forest_plot,
+    funnel_plot,
+)
+
+__all__ = ["age_pyramid", "crude_vs_standardized", "forest_plot", "funnel_plot"]

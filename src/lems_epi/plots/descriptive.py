@@ -1,0 +1,257 @@
+"""Descriptive figures: age pyramid, forest plot, funnel plot, crude vs standardised rates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from scipy import stats
+
+from lems_epi._validation import (
+    as_count_array,
+    as_float_array,
+    check_columns,
+    check_conf_level,
+)
+from lems_epi.populations.banding import band_ages
+
+__all__ = ["age_pyramid", "crude_vs_standardized", "forest_plot", "funnel_plot"]
+
+_FEMALE, _MALE = "#c0504d", "#4f81bd"
+
+
+def age_pyramid(population, cases=None, *, age="age", sex="sex", count="population",
+                case_count="cases", bands=(0, 10, 20, 30, 40, 50, 60, 70, 80, 90),
+                title="Population and cases by age and sex") -> go.Figure:
+    """Population pyramid, with a second pyramid of cases beside it.
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        Rows with ``age``, ``sex`` (``female``/``male``) and a ``population`` count (several
+        rows per age and sex, e.g. smoking strata, are summed).
+    cases : pandas.DataFrame, optional
+        Rows with ``age``, ``sex`` and a ``cases`` count (e.g. from
+        :func:`lems_epi.simulate_counts`); drawn as a second panel.
+    age, sex, count, case_count : str
+        Column names.
+    bands : sequence of int or str
+        Age band left ends (or a standard's name) used to group single years.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Men to the left (negative axis values), women to the right.
+
+    Examples
+    --------
+    >>> import lems_epi as le
+    >>> fig = age_pyramid(le.population("denmark-2013"))
+    >>> [t.name for t in fig.data]
+    ['male', 'female']
+    """
+    check_columns(population, [age, sex, count], caller="age_pyramid", name="population")
+    panels = [("population", population, count)]
+    if cases is not None:
+        check_columns(cases, [age, sex, case_count], caller="age_pyramid", name="cases")
+        panels.append(("cases", cases, case_count))
+    fig = make_subplots(rows=1, cols=len(panels), shared_yaxes=True,
+                        subplot_titles=[p[0].capitalize() for p in panels],
+                        horizontal_spacing=0.06)
+    for col, (label, frame, column) in enumerate(panels, start=1):
+        grouped = (frame.assign(age_group=band_ages(frame[age].to_numpy(), list(bands)
+                                                    if not isinstance(bands, str) else bands))
+                   .groupby(["age_group", sex], observed=True)[column].sum().reset_index())
+        for s, colour, sign in (("male", _MALE, -1), ("female", _FEMALE, 1)):
+            part = grouped[grouped[sex].astype(str) == s]
+            fig.add_trace(go.Bar(y=part["age_group"].astype(str), x=sign * part[column],
+                                 orientation="h", name=s, marker_color=colour,
+                                 legendgroup=s, showlegend=col == 1,
+                                 customdata=part[column],
+                                 hovertemplate=f"{s}, %{{y}}: %{{customdata:,}} {label}"
+                                 "<extra></extra>"),
+                          row=1, col=col)
+        fig.update_xaxes(title_text=f"{label} (men left, women right)", row=1, col=col)
+    fig.update_layout(barmode="relative", bargap=0.05, title=title)
+    fig.update_yaxes(title_text="age", row=1, col=1)
+    return fig
+
+
+def forest_plot(table, *, estimate="rate", label=None, lower="lower", upper="upper",
+                reference=None, log_x=False, title=None, x_title=None) -> go.Figure:
+    """Estimates with their intervals, one row per stratum (a forest plot).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`lems_epi.rates`, a comparison function, or any table with the
+        ``estimate``, ``lower`` and ``upper`` columns.
+    estimate, lower, upper : str
+        Column names.
+    label : str or sequence of str, optional
+        Column(s) whose values label the rows (default: the columns before ``estimate`` that
+        are not numbers).
+    reference : float, optional
+        Draw a vertical line here (e.g. 1 for ratios, the crude rate for rates).
+    log_x : bool
+        Log scale (for ratios).
+    title, x_title : str, optional
+        Titles.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"sex": ["female", "male"], "rate": [2.0, 3.0],
+    ...                   "lower": [1.0, 2.0], "upper": [3.5, 4.4]})
+    >>> fig = forest_plot(t, reference=2.5)
+    >>> list(fig.data[0].y)
+    ['female', 'male']
+    """
+    check_columns(table, [estimate, lower, upper], caller="forest_plot", name="table")
+    if label is None:
+        label = [c for c in table.columns[: list(table.columns).index(estimate)]
+                 if not pd.api.types.is_numeric_dtype(table[c])]
+    labels = [str(i) for i in range(len(table))] if not label else (
+        table[label].astype(str).agg(" / ".join, axis=1).tolist() if not isinstance(label, str)
+        else table[label].astype(str).tolist())
+    est = table[estimate].to_numpy(float)
+    lo, hi = table[lower].to_numpy(float), table[upper].to_numpy(float)
+    fig = go.Figure(go.Scatter(
+        x=est, y=labels, mode="markers", marker={"size": 9, "color": "#1f3b73"},
+        error_x={"type": "data", "symmetric": False, "array": hi - est, "arrayminus": est - lo},
+        name=estimate,
+        hovertemplate="%{y}: %{x:.4g}<extra></extra>"))
+    if reference is not None:
+        fig.add_vline(x=float(reference), line_dash="dash", line_color="grey")
+    fig.update_layout(title=title or f"{estimate} with {lower}-{upper} interval",
+                      xaxis_title=x_title or estimate, yaxis={"autorange": "reversed"},
+                      showlegend=False)
+    if log_x:
+        fig.update_xaxes(type="log")
+    return fig
+
+
+def funnel_plot(data, *, events="events", person_time="person_time", label=None, per=1.0,
+                target=None, conf_levels=(0.95, 0.998), title="Funnel plot") -> go.Figure:
+    """Area rates against their person-time, with exact Poisson control limits.
+
+    For an area with person-time ``T``, the control limits at level ``1 - a`` are the exact
+    ``a/2`` and ``1 - a/2`` quantiles of a Poisson count with mean ``target * T``, divided by
+    ``T``: the limits inside which an area's rate falls with at least the given probability
+    when the area's true rate equals the target [1]_. Points outside the outer limits deserve a look; with many
+    areas some will fall outside the inner limits by chance alone.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per area with event counts and person-time.
+    events, person_time : str
+        Column names.
+    label : str, optional
+        Column naming the areas (shown on hover).
+    per : float
+        Rates are shown per ``per`` person-time units (e.g. 1e6).
+    target : float, optional
+        The reference rate per person-time unit; default the overall rate.
+    conf_levels : sequence of float
+        Levels of the control limits.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ (2005). Funnel plots for comparing institutional performance.
+       Statistics in Medicine 24(8):1185-1202. https://doi.org/10.1002/sim.1970
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"events": [3, 10, 0], "person_time": [1e5, 4e5, 2e4]})
+    >>> fig = funnel_plot(d, per=1e5)
+    >>> len(fig.data)  # areas, target line, and two limits per level
+    6
+    """
+    check_columns(data, [events, person_time], caller="funnel_plot", name="data")
+    x = as_count_array(data[events], name=events, caller="funnel_plot")
+    t = as_float_array(data[person_time], name=person_time, caller="funnel_plot",
+                       allow_zero=False)
+    levels = [check_conf_level(c, caller="funnel_plot") for c in conf_levels]
+    rate0 = x.sum() / t.sum() if target is None else float(target)
+    grid = np.geomspace(t.min() * 0.8, t.max() * 1.25, 200)
+    hover = data[label].astype(str) if label is not None else None
+    fig = go.Figure(go.Scatter(x=t, y=x / t * per, mode="markers", name="areas",
+                               text=hover, marker={"color": "#1f3b73", "size": 7}))
+    fig.add_trace(go.Scatter(x=grid, y=np.full_like(grid, rate0 * per), mode="lines",
+                             name="target", line={"color": "black"}))
+    dashes = ["dash", "dot", "dashdot"]
+    for i, level in enumerate(levels):
+        mean = rate0 * grid
+        # limits of a Poisson count whose mean is the expected count at this person-time
+        lo = stats.poisson.ppf((1 - level) / 2, mean)
+        hi = stats.poisson.isf((1 - level) / 2, mean)
+        for bound, name in ((lo, "lower"), (hi, "upper")):
+            fig.add_trace(go.Scatter(x=grid, y=bound / grid * per, mode="lines",
+                                     name=f"{level:.1%} {name} limit",
+                                     line={"dash": dashes[i % 3], "color": "grey"}))
+    fig.update_layout(title=title, xaxis_title="person-time", xaxis_type="log",
+                      yaxis_title=f"rate per {per:g}")
+    return fig
+
+
+def crude_vs_standardized(table, *, label="population", crude="crude_rate", rate="rate",
+                          lower="lower", upper="upper", group="standard", per=1.0,
+                          title="Crude and age-standardised rates") -> go.Figure:
+    """Crude rates beside age-standardised rates (with intervals) for several groups.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows of :func:`lems_epi.standardize_direct` output with a column saying which
+        population (``label``) and which standard (``group``) each row is.
+    label, crude, rate, lower, upper, group : str
+        Column names.
+    per : float
+        Multiplier for display (e.g. 1e6 for per million).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Grouped bars: the crude rate once per population, then one bar per standard with its
+        interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"population": ["A", "A"], "standard": ["esp2013", "who2000"],
+    ...                   "crude_rate": [5e-6, 5e-6], "rate": [4e-6, 3e-6],
+    ...                   "lower": [3e-6, 2e-6], "upper": [5e-6, 4e-6]})
+    >>> [t.name for t in crude_vs_standardized(t, per=1e6).data]
+    ['crude', 'esp2013', 'who2000']
+    """
+    check_columns(table, [label, crude, rate, lower, upper, group],
+                  caller="crude_vs_standardized", name="table")
+    crude_rows = table.drop_duplicates(label)
+    fig = go.Figure(go.Bar(x=crude_rows[label].astype(str), y=crude_rows[crude] * per,
+                           name="crude", marker_color="#7f7f7f"))
+    for g, part in table.groupby(group, sort=False):
+        y = part[rate].to_numpy(float) * per
+        fig.add_trace(go.Bar(
+            x=part[label].astype(str), y=y, name=str(g),
+            error_y={"type": "data", "symmetric": False,
+                     "array": part[upper].to_numpy(float) * per - y,
+                     "arrayminus": y - part[lower].to_numpy(float) * per}))
+    fig.update_layout(barmode="group", title=title, yaxis_title=f"rate per {per:g}")
+    return fig

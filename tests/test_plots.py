@@ -1,0 +1,61 @@
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import lems_epi as le
+from lems_epi import plots
+
+
+def test_age_pyramid_sums_each_sex_and_panels():
+    pop = le.population("denmark-2013")
+    cases = pop.assign(cases=(pop["population"] // 100_000))
+    fig = plots.age_pyramid(pop, cases)
+    assert isinstance(fig, go.Figure)
+    men = [t for t in fig.data if t.name == "male"]
+    assert len(men) == 2
+    total_men = -np.sum(men[0].x)
+    assert total_men == pop.loc[pop["sex"] == "male", "population"].sum()
+    assert np.all(np.asarray(men[0].x) <= 0)
+    with pytest.raises(ValueError, match="cases"):
+        plots.age_pyramid(pop, pop)
+
+
+def test_forest_plot_error_bars_reach_the_limits():
+    t = pd.DataFrame({"group": ["a", "b"], "rate": [2.0, 5.0], "lower": [1.0, 4.0],
+                      "upper": [3.0, 7.0]})
+    fig = plots.forest_plot(t, log_x=True, reference=1)
+    trace = fig.data[0]
+    np.testing.assert_allclose(np.asarray(trace.x) + np.asarray(trace.error_x.array), [3, 7])
+    np.testing.assert_allclose(np.asarray(trace.x) - np.asarray(trace.error_x.arrayminus),
+                               [1, 4])
+    assert fig.layout.xaxis.type == "log"
+
+
+def test_funnel_limits_hold_most_areas_at_the_target_rate(rng):
+    pt = rng.uniform(1e4, 1e6, size=4000)
+    events = rng.poisson(5e-5 * pt)
+    d = pd.DataFrame({"events": events, "person_time": pt})
+    fig = plots.funnel_plot(d, target=5e-5, conf_levels=(0.95,))
+    lo, hi = fig.data[2], fig.data[3]
+    lo_at = np.interp(pt, lo.x, lo.y)
+    hi_at = np.interp(pt, hi.x, hi.y)
+    inside = np.mean((events / pt >= lo_at - 1e-12) & (events / pt <= hi_at + 1e-12))
+    # quantile limits are conservative for a discrete count: at least 95% inside
+    # (3 Monte Carlo standard errors of slack for interpolation between grid points)
+    assert inside >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 4000)
+
+
+def test_funnel_rejects_bad_input():
+    with pytest.raises(ValueError, match="person_time"):
+        plots.funnel_plot(pd.DataFrame({"events": [1], "person_time": [0.0]}))
+
+
+def test_crude_vs_standardized_bars():
+    t = pd.DataFrame({"population": ["A", "A", "B", "B"],
+                      "standard": ["esp2013", "who2000"] * 2,
+                      "crude_rate": [5e-6, 5e-6, 4e-6, 4e-6], "rate": [4e-6, 3e-6, 4e-6, 3e-6],
+                      "lower": [3e-6, 2e-6, 3e-6, 2e-6], "upper": [5e-6, 4e-6, 5e-6, 4e-6]})
+    fig = plots.crude_vs_standardized(t, per=1e6)
+    assert [tr.name for tr in fig.data] == ["crude", "esp2013", "who2000"]
+    np.testing.assert_allclose(fig.data[0].y, [5.0, 4.0])
