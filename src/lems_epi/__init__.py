@@ -12,13 +12,30 @@ from lems_epi.populations import (
     standard_population,
 )
 from lems_epi.scenario import Scenario, scenarios
+from lems_epi.stats.compare import (
+    attributable_fraction,
+    odds_ratio,
+    rate_difference,
+    rate_ratio,
+    risk_difference,
+    risk_ratio,
+)
 from lems_epi.stats.intervals import poisson_ci, proportion_ci
 from lems_epi.stats.rates import rates
+from lems_epi.stats.stratified import mantel_haenszel, mantel_haenszel_strata
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "attributable_fraction",
+    "mantel_haenszel",
+    "mantel_haenszel_strata",
+    "odds_ratio",
+    "rate_difference",
+    "rate_ratio",
+    "risk_difference",
+    "risk_ratio",
     "Scenario",
     "age_bands",
     "band_ages",

@@ -1,0 +1,373 @@
+"""Tests of lems_epi.stats.compare against R reference values, invariants and exact coverage."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
+
+import lems_epi as le
+from lems_epi.exceptions import ZeroCellWarning
+
+DATA = Path(__file__).parent / "data"
+Z95 = stats.norm.isf(0.025)
+
+
+@pytest.fixture(scope="module")
+def rr_ref():
+    return pd.read_csv(DATA / "rate_ratio.csv")
+
+
+@pytest.fixture(scope="module")
+def tab_ref():
+    return pd.read_csv(DATA / "two_by_two.csv")
+
+
+def _rate_args(ref):
+    return (ref["events_a"], ref["person_time_a"], ref["events_b"], ref["person_time_b"])
+
+
+def _cells(ref):
+    return ref["a"], ref["b"], ref["c"], ref["d"]
+
+
+# --------------------------------------------------------------------------- rate ratio vs R
+
+
+class TestRateRatioR:
+    """Reference: R 4.2 (shared/reference/rate_ratio.csv), one row per (xa, Ta, xb, Tb).
+
+    > poisson.test(c(xa, xb), c(Ta, Tb))$conf.int          # exact_lower, exact_upper
+    > epitools::rateratio(c(xb, xa, Tb, Ta), method = "midp")  # midp_lower, midp_upper
+    > epitools::rateratio(c(xb, xa, Tb, Ta), method = "wald")  # wald_lower, wald_upper
+
+    The last row has xa = 0: R's Wald upper limit is NA; lems_epi returns nan with a
+    ZeroCellWarning and a lower limit of 0, as R does.
+    """
+
+    def test_exact(self, rr_ref):
+        res = le.rate_ratio(*_rate_args(rr_ref), method="exact")
+        assert_allclose(res["rate_ratio"], rr_ref["rate_ratio"], rtol=1e-8)
+        assert_allclose(res["lower"], rr_ref["exact_lower"], rtol=1e-8, atol=1e-14)
+        assert_allclose(res["upper"], rr_ref["exact_upper"], rtol=1e-8)
+        assert (res["method"] == "exact").all()
+        assert (res["conf_level"] == 0.95).all()
+
+    def test_midp_against_r(self, rr_ref):
+        """epitools finds mid-p limits with uniroot: compare at 1e-2."""
+        res = le.rate_ratio(*_rate_args(rr_ref), method="mid-p")
+        assert_allclose(res["lower"], rr_ref["midp_lower"], rtol=1e-2, atol=1e-14)
+        assert_allclose(res["upper"], rr_ref["midp_upper"], rtol=1e-2)
+
+    def test_midp_tails_at_limits_with_scipy(self, rr_ref):
+        """At each limit the mid-p tail of the conditional binomial is exactly 2.5%."""
+        res = le.rate_ratio(*_rate_args(rr_ref), method="mid-p")
+        for row in res.itertuples():
+            n = row.events_a + row.events_b
+            x = row.events_a
+
+            def p_of(rr, row=row):
+                return rr * row.person_time_a / (rr * row.person_time_a + row.person_time_b)
+
+            if x > 0:
+                p = p_of(row.lower)
+                tail = stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p)
+                assert tail == pytest.approx(0.025, rel=1e-8)
+            else:
+                assert row.lower == 0
+            p = p_of(row.upper)
+            tail = stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p)
+            assert tail == pytest.approx(0.025, rel=1e-8)
+
+    def test_wald(self, rr_ref):
+        with pytest.warns(ZeroCellWarning, match=r"rows \[3\]"):
+            res = le.rate_ratio(*_rate_args(rr_ref), method="wald")
+        ok = rr_ref["wald_upper"].notna()
+        assert_allclose(res["lower"], rr_ref["wald_lower"], rtol=1e-8, atol=1e-14)
+        assert_allclose(res["upper"][ok], rr_ref["wald_upper"][ok], rtol=1e-8)
+        assert np.isnan(res["upper"].iloc[3])
+        assert res["lower"].iloc[3] == 0
+
+    def test_columns(self, rr_ref):
+        res = le.rate_ratio(10, 1000, 20, 3000)
+        assert list(res.columns) == ["events_a", "person_time_a", "events_b", "person_time_b",
+                                     "rate_ratio", "lower", "upper", "conf_level", "method"]
+        assert len(res) == 1
+
+
+def test_rate_difference_wald_by_hand():
+    """Wald interval of a rate difference, from its closed form (Rothman et al. 2008)."""
+    res = le.rate_difference([10, 41], [1000, 2.1e6], [20, 17], [3000, 2.4e6], conf_level=0.9)
+    rd = np.array([10 / 1000 - 20 / 3000, 41 / 2.1e6 - 17 / 2.4e6])
+    se = np.sqrt(np.array([10 / 1000**2 + 20 / 3000**2, 41 / 2.1e6**2 + 17 / 2.4e6**2]))
+    z = stats.norm.isf(0.05)
+    assert_allclose(res["rate_difference"], rd, rtol=1e-12)
+    assert_allclose(res["lower"], rd - z * se, rtol=1e-12)
+    assert_allclose(res["upper"], rd + z * se, rtol=1e-12)
+    scaled = le.rate_difference(41, 2.1e6, 17, 2.4e6, per=1e5)
+    assert_allclose(scaled["rate_difference"], rd[1] * 1e5, rtol=1e-12)
+    with pytest.warns(ZeroCellWarning, match="zero width"):
+        le.rate_difference(0, 10, 0, 20)
+
+
+# --------------------------------------------------------------------------- 2x2 tables vs R
+
+
+class TestTwoByTwoR:
+    """Reference: R 4.2 (shared/reference/two_by_two.csv), tables (a, b, c, d) with
+    a = exposed cases, b = exposed non-cases, c = unexposed cases, d = unexposed non-cases.
+
+    > tab <- matrix(c(d, c, b, a), 2, byrow = TRUE)   # epitools: reference level first
+    > epitools::riskratio(tab)                        # risk_ratio, rr_wald_*
+    > epitools::oddsratio(tab, method = "wald")       # odds_ratio, or_wald_*
+    > epitools::oddsratio(tab, method = "fisher")     # or_conditional_mle, or_fisher_*
+    > epitools::oddsratio(tab, method = "midp")       # or_midp_*
+    > epiR::epi.2by2(as.table(matrix(c(a, b, c, d), 2, byrow = TRUE)),
+    +                method = "cohort.count")         # risk_difference, rd_wald_*, af_exposed, paf
+    """
+
+    def test_risk_ratio(self, tab_ref):
+        res = le.risk_ratio(*_cells(tab_ref))
+        assert_allclose(res["risk_ratio"], tab_ref["risk_ratio"], rtol=1e-8)
+        assert_allclose(res["lower"], tab_ref["rr_wald_lower"], rtol=1e-8)
+        assert_allclose(res["upper"], tab_ref["rr_wald_upper"], rtol=1e-8)
+
+    def test_odds_ratio_wald(self, tab_ref):
+        res = le.odds_ratio(*_cells(tab_ref), method="wald")
+        assert_allclose(res["odds_ratio"], tab_ref["odds_ratio"], rtol=1e-8)
+        assert_allclose(res["lower"], tab_ref["or_wald_lower"], rtol=1e-8)
+        assert_allclose(res["upper"], tab_ref["or_wald_upper"], rtol=1e-8)
+
+    def test_odds_ratio_fisher_against_r(self, tab_ref):
+        """fisher.test finds the conditional MLE and limits with uniroot: 1e-2."""
+        res = le.odds_ratio(*_cells(tab_ref), method="fisher")
+        assert_allclose(res["odds_ratio"], tab_ref["or_conditional_mle"], rtol=1e-2)
+        assert_allclose(res["lower"], tab_ref["or_fisher_lower"], rtol=1e-2)
+        assert_allclose(res["upper"], tab_ref["or_fisher_upper"], rtol=1e-2)
+
+    def test_odds_ratio_fisher_and_midp_estimate_against_scipy(self, tab_ref):
+        fisher = le.odds_ratio(*_cells(tab_ref), method="fisher")
+        midp = le.odds_ratio(*_cells(tab_ref), method="mid-p")
+        for row, f, m in zip(tab_ref.itertuples(), fisher.itertuples(), midp.itertuples(),
+                             strict=True):
+            ref = scipy_odds_ratio([[row.a, row.b], [row.c, row.d]], kind="conditional")
+            ci = ref.confidence_interval(0.95)
+            assert f.odds_ratio == pytest.approx(ref.statistic, rel=1e-8)
+            assert m.odds_ratio == pytest.approx(ref.statistic, rel=1e-8)
+            assert f.lower == pytest.approx(ci.low, rel=1e-8)
+            assert f.upper == pytest.approx(ci.high, rel=1e-8)
+
+    def test_odds_ratio_midp_against_r(self, tab_ref):
+        res = le.odds_ratio(*_cells(tab_ref), method="mid-p")
+        assert_allclose(res["lower"], tab_ref["or_midp_lower"], rtol=1e-2)
+        assert_allclose(res["upper"], tab_ref["or_midp_upper"], rtol=1e-2)
+
+    def test_odds_ratio_midp_tails_with_scipy(self, tab_ref):
+        """At each mid-p limit, scipy's noncentral hypergeometric mid-p tail is 2.5%."""
+        res = le.odds_ratio(*_cells(tab_ref), method="mid-p")
+        for row in res.itertuples():
+            total, cases, exposed = row.a + row.b + row.c + row.d, row.a + row.c, row.a + row.b
+            lo = stats.nchypergeom_fisher(total, cases, exposed, row.lower)
+            hi = stats.nchypergeom_fisher(total, cases, exposed, row.upper)
+            assert lo.sf(row.a) + 0.5 * lo.pmf(row.a) == pytest.approx(0.025, rel=1e-8)
+            assert hi.cdf(row.a - 1) + 0.5 * hi.pmf(row.a) == pytest.approx(0.025, rel=1e-8)
+
+    def test_risk_difference(self, tab_ref):
+        res = le.risk_difference(*_cells(tab_ref))
+        assert_allclose(res["risk_difference"], tab_ref["risk_difference"], rtol=1e-8,
+                        atol=1e-14)
+        assert_allclose(res["lower"], tab_ref["rd_wald_lower"], rtol=1e-8)
+        assert_allclose(res["upper"], tab_ref["rd_wald_upper"], rtol=1e-8)
+
+    def test_attributable_fractions(self, tab_ref):
+        res = le.attributable_fraction(*_cells(tab_ref))
+        assert_allclose(res["af_exposed"], tab_ref["af_exposed"], rtol=1e-8, atol=1e-14)
+        assert_allclose(res["af_population"], tab_ref["paf"], rtol=1e-8, atol=1e-14)
+        rr = le.risk_ratio(*_cells(tab_ref))
+        assert_allclose(res["af_exposed_lower"], 1 - 1 / rr["lower"], rtol=1e-12)
+        assert_allclose(res["af_exposed_upper"], 1 - 1 / rr["upper"], rtol=1e-12)
+        assert list(res.columns) == ["a", "b", "c", "d", "af_exposed", "af_exposed_lower",
+                                     "af_exposed_upper", "af_population",
+                                     "af_population_lower", "af_population_upper",
+                                     "conf_level", "method"]
+
+
+def test_population_af_interval_matches_walter_compact_form():
+    """Walter (1976): Var[log(1 - PAF)] = (b + PAF (a + d)) / (N c), a second form."""
+    a, b, c, d = np.array([46, 12, 30, 7]), np.array([29, 88, 70, 300]), \
+        np.array([3, 5, 30, 4]), np.array([18, 95, 70, 900])
+    res = le.attributable_fraction(a, b, c, d)
+    n = a + b + c + d
+    paf = res["af_population"].to_numpy()
+    se = np.sqrt((b + paf * (a + d)) / (n * c))
+    assert_allclose(res["af_population_lower"], 1 - (1 - paf) * np.exp(Z95 * se), rtol=1e-10)
+    assert_allclose(res["af_population_upper"], 1 - (1 - paf) * np.exp(-Z95 * se), rtol=1e-10)
+
+
+def test_population_af_interval_coverage_by_simulation(rng):
+    """Multinomial samples of a cross-sectional table: the Walter interval covers ~95%."""
+    probs = np.array([0.06, 0.24, 0.035, 0.665])  # exposure 30%, risks 0.2 vs 0.05
+    true_paf = 1 - 0.05 / (0.06 + 0.035)
+    reps = 4000
+    tables = rng.multinomial(2000, probs, size=reps)
+    res = le.attributable_fraction(*tables.T)
+    cover = ((res["af_population_lower"] <= true_paf)
+             & (true_paf <= res["af_population_upper"])).mean()
+    assert abs(cover - 0.95) < 3 * np.sqrt(0.95 * 0.05 / reps)
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@pytest.mark.parametrize("method", ["exact", "mid-p", "wald"])
+def test_rate_ratio_swap_inverts(method):
+    xa, ta, xb, tb = [3, 41, 10, 7], [12000, 2.1e6, 1000, 50], [1, 17, 20, 2], [15000, 2.4e6,
+                                                                                 3000, 80]
+    ab = le.rate_ratio(xa, ta, xb, tb, method=method)
+    ba = le.rate_ratio(xb, tb, xa, ta, method=method)
+    assert_allclose(ab["rate_ratio"], 1 / ba["rate_ratio"], rtol=1e-12)
+    assert_allclose(ab["lower"], 1 / ba["upper"], rtol=1e-8)
+    assert_allclose(ab["upper"], 1 / ba["lower"], rtol=1e-8)
+    assert (ab["lower"] <= ab["rate_ratio"]).all()
+    assert (ab["rate_ratio"] <= ab["upper"]).all()
+
+
+@pytest.mark.parametrize("method", ["wald", "fisher", "mid-p"])
+def test_odds_ratio_swap_inverts(method):
+    a, b, c, d = [46, 12, 1, 30], [29, 88, 999, 70], [3, 5, 1, 30], [18, 95, 9999, 70]
+    ab = le.odds_ratio(a, b, c, d, method=method)
+    ba = le.odds_ratio(c, d, a, b, method=method)
+    assert_allclose(ab["odds_ratio"], 1 / ba["odds_ratio"], rtol=1e-6)
+    assert_allclose(ab["lower"], 1 / ba["upper"], rtol=1e-6)
+    assert_allclose(ab["upper"], 1 / ba["lower"], rtol=1e-6)
+
+
+def test_risk_ratio_and_difference_swap():
+    a, b, c, d = [46, 12, 1], [29, 88, 999], [3, 5, 1], [18, 95, 9999]
+    ab, ba = le.risk_ratio(a, b, c, d), le.risk_ratio(c, d, a, b)
+    assert_allclose(ab["risk_ratio"], 1 / ba["risk_ratio"], rtol=1e-12)
+    assert_allclose(ab["lower"], 1 / ba["upper"], rtol=1e-12)
+    rd_ab, rd_ba = le.risk_difference(a, b, c, d), le.risk_difference(c, d, a, b)
+    assert_allclose(rd_ab["risk_difference"], -rd_ba["risk_difference"], rtol=1e-12)
+    assert_allclose(rd_ab["lower"], -rd_ba["upper"], rtol=1e-12)
+
+
+def test_wider_interval_at_higher_conf_level():
+    lo = le.rate_ratio(10, 1000, 20, 3000, conf_level=0.9)
+    hi = le.rate_ratio(10, 1000, 20, 3000, conf_level=0.99)
+    assert hi["lower"].iloc[0] < lo["lower"].iloc[0] < lo["upper"].iloc[0] < hi["upper"].iloc[0]
+
+
+# --------------------------------------------------------------------------- exact coverage
+
+
+def _conditional_coverage(true_rr, n, ta, tb, method, conf_level=0.95):
+    """Coverage given the total n, summing binomial probabilities over every outcome."""
+    x = np.arange(n + 1)
+    p = true_rr * ta / (true_rr * ta + tb)
+    with pytest.warns(ZeroCellWarning):  # x = n gives an infinite upper limit
+        res = le.rate_ratio(x, ta, n - x, tb, conf_level=conf_level, method=method)
+    covered = (res["lower"] <= true_rr) & (true_rr <= res["upper"])
+    return float(np.sum(stats.binom.pmf(x, n, p) * covered))
+
+
+@pytest.mark.parametrize("true_rr", [0.2, 1.0, 2.7, 10.0])
+@pytest.mark.parametrize("n", [1, 5, 17, 60])
+def test_exact_rate_ratio_coverage_at_least_nominal(true_rr, n):
+    """Conditional coverage of the exact interval is >= 95% for every total, hence also
+    unconditionally (a mixture over the Poisson total)."""
+    assert _conditional_coverage(true_rr, n, 1000.0, 2500.0, "exact") >= 0.95 - 1e-12
+
+
+def test_exact_rate_ratio_unconditional_coverage():
+    """Unconditional coverage with Poisson counts: mix the conditional coverage over the
+    Poisson distribution of the total (mean 12), truncated where the tail is < 1e-12."""
+    ta, tb, rate_b, true_rr = 2000.0, 4000.0, 2e-3, 1.8
+    mean_total = rate_b * true_rr * ta + rate_b * tb
+    totals = np.arange(0, 60)
+    weights = stats.poisson.pmf(totals, mean_total)
+    assert weights.sum() > 1 - 1e-12
+    cover = sum(w * _conditional_coverage(true_rr, int(n), ta, tb, "exact")
+                                 for n, w in zip(totals[1:], weights[1:], strict=True))
+    # n = 0 (probability exp(-12)) gives no interval; the rest must cover >= 95%
+    assert cover >= 0.95 * (1 - weights[0])
+    midp = sum(w * _conditional_coverage(true_rr, int(n), ta, tb, "mid-p")
+               for n, w in zip(totals[1:], weights[1:], strict=True))
+    assert midp < cover  # mid-p intervals are shorter, so cover less than exact
+
+
+# --------------------------------------------------------------------------- zero cells
+
+
+def test_exact_methods_work_with_zero_cells():
+    res = le.rate_ratio(0, 500, 6, 700)
+    assert res["rate_ratio"].iloc[0] == 0
+    assert res["lower"].iloc[0] == 0
+    assert np.isfinite(res["upper"].iloc[0])
+    for method in ("fisher", "mid-p"):
+        out = le.odds_ratio(0, 20, 6, 14, method=method)
+        assert out["odds_ratio"].iloc[0] == 0
+        assert out["lower"].iloc[0] == 0
+        assert 0 < out["upper"].iloc[0] < np.inf
+
+
+def test_infinite_exact_results_warn():
+    with pytest.warns(ZeroCellWarning, match="infinite"):
+        res = le.rate_ratio(6, 700, 0, 500)
+    assert np.isinf(res["rate_ratio"].iloc[0])
+    assert np.isinf(res["upper"].iloc[0])
+    assert res["lower"].iloc[0] > 0
+    with pytest.warns(ZeroCellWarning, match="infinite"):
+        le.odds_ratio(6, 14, 0, 20, method="fisher")
+    with pytest.warns(ZeroCellWarning, match="undefined"):
+        res = le.rate_ratio(0, 700, 0, 500)
+    assert res[["rate_ratio", "lower", "upper"]].isna().all(axis=None)
+
+
+def test_wald_zero_cells_warn_or_take_correction():
+    with pytest.warns(ZeroCellWarning, match="correction=0.5"):
+        res = le.odds_ratio(0, 20, 6, 14)
+    assert res["odds_ratio"].iloc[0] == 0
+    assert res["lower"].iloc[0] == 0
+    assert np.isnan(res["upper"].iloc[0])
+    fixed = le.odds_ratio([0, 46], [20, 29], [6, 3], [14, 18], correction=0.5)
+    assert_allclose(fixed["odds_ratio"], [0.5 * 14.5 / (20.5 * 6.5), 46 * 18 / (29 * 3)])
+    se = np.sqrt(1 / 0.5 + 1 / 20.5 + 1 / 6.5 + 1 / 14.5)
+    assert fixed["upper"].iloc[0] == pytest.approx(fixed["odds_ratio"].iloc[0]
+                                                   * np.exp(Z95 * se))
+    with pytest.warns(ZeroCellWarning):
+        rr = le.risk_ratio(5, 20, 0, 30)
+    assert np.isinf(rr["risk_ratio"].iloc[0])
+    assert np.isnan(rr["lower"].iloc[0])
+    rr = le.risk_ratio(5, 20, 0, 30, correction=0.5)
+    assert np.isfinite(rr[["risk_ratio", "lower", "upper"]].to_numpy()).all()
+    with pytest.warns(ZeroCellWarning):
+        af = le.attributable_fraction(0, 20, 5, 30)
+    assert np.isnan(af["af_exposed"].iloc[0])
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_bad_input_raises_clear_errors():
+    with pytest.raises(ValueError, match="'a' has negative values at rows \\[1\\]"):
+        le.risk_ratio([1, -2], [3, 4], [5, 6], [7, 8])
+    with pytest.raises(ValueError, match="'events_a' must hold whole numbers"):
+        le.rate_ratio(2.5, 100, 3, 100)
+    with pytest.raises(ValueError, match="'person_time_b' has zero or negative"):
+        le.rate_ratio(2, 100, 3, 0)
+    with pytest.raises(ValueError, match="unknown method 'exakt'.*Did you mean 'exact'"):
+        le.rate_ratio(2, 100, 3, 100, method="exakt")
+    with pytest.raises(ValueError, match="conf_level"):
+        le.odds_ratio(1, 2, 3, 4, conf_level=95)
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        le.odds_ratio([1, 2], [1, 2, 3], 3, 4)
+    with pytest.raises(ValueError, match="exposed \\(a \\+ b\\) group is empty"):
+        le.risk_difference(0, 0, 3, 4)
+    with pytest.raises(TypeError, match="'b' must be numeric"):
+        le.odds_ratio(1, "x", 3, 4)
+    with pytest.raises(ValueError, match="'correction'"):
+        le.odds_ratio(1, 2, 3, 4, correction=-1)

@@ -1,0 +1,229 @@
+"""Tests of lems_epi.stats.stratified: Mantel-Haenszel against R, invariants, confounding."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+import lems_epi as le
+from lems_epi.exceptions import DroppedRowsWarning, ZeroCellWarning
+
+DATA = Path(__file__).parent / "data"
+
+COLUMNS = ["measure", "estimate", "lower", "upper", "conf_level", "method", "crude",
+           "cmh_statistic", "cmh_p", "homogeneity_test", "homogeneity_statistic",
+           "homogeneity_p"]
+
+
+@pytest.fixture(scope="module")
+def mh_input():
+    return pd.read_csv(DATA / "mh_input.csv")
+
+
+@pytest.fixture(scope="module")
+def mh_expected():
+    return pd.read_csv(DATA / "mh_expected.csv").iloc[0]
+
+
+class TestMantelHaenszelR:
+    """Reference: R 4.2, shared/reference/mh_input.csv (4 strata) and mh_expected.csv.
+
+    > x <- array(c(a1, c1, b1, d1, ...), dim = c(2, 2, 4))   # per stratum [[a, b], [c, d]]
+    > mantelhaen.test(x, correct = FALSE)   # or_mh, or_mh_lower/upper, cmh_statistic, cmh_p
+    > epiR::epi.2by2(as.table(x), method = "cohort.count")
+    #   rr_mh and its interval (Greenland-Robins), or_crude, rr_crude,
+    #   or_homogeneity_woolf_p (epiR adds 0.5 to every cell), rr_homogeneity_woolf_p
+    """
+
+    def test_odds_ratio(self, mh_input, mh_expected):
+        res = le.mantel_haenszel(mh_input, measure="or", homogeneity="woolf", correction=0.5)
+        assert list(res.columns) == COLUMNS
+        assert len(res) == 1
+        row = res.iloc[0]
+        assert row["estimate"] == pytest.approx(mh_expected["or_mh"], rel=1e-8)
+        assert row["lower"] == pytest.approx(mh_expected["or_mh_lower"], rel=1e-8)
+        assert row["upper"] == pytest.approx(mh_expected["or_mh_upper"], rel=1e-8)
+        assert row["crude"] == pytest.approx(mh_expected["or_crude"], rel=1e-8)
+        assert row["cmh_statistic"] == pytest.approx(mh_expected["cmh_statistic"], rel=1e-8)
+        assert row["cmh_p"] == pytest.approx(mh_expected["cmh_p"], abs=1e-14)
+        assert row["homogeneity_p"] == pytest.approx(mh_expected["or_homogeneity_woolf_p"],
+                                                     rel=1e-8)
+        assert row["method"] == "robins-breslow-greenland"
+        assert row["homogeneity_test"] == "woolf"
+
+    def test_risk_ratio(self, mh_input, mh_expected):
+        row = le.mantel_haenszel(mh_input, measure="rr").iloc[0]
+        assert row["estimate"] == pytest.approx(mh_expected["rr_mh"], rel=1e-8)
+        assert row["lower"] == pytest.approx(mh_expected["rr_mh_lower"], rel=1e-8)
+        assert row["upper"] == pytest.approx(mh_expected["rr_mh_upper"], rel=1e-8)
+        assert row["crude"] == pytest.approx(mh_expected["rr_crude"], rel=1e-8)
+        assert row["homogeneity_test"] == "woolf"
+        assert row["homogeneity_p"] == pytest.approx(mh_expected["rr_homogeneity_woolf_p"],
+                                                     rel=1e-8)
+        assert row["cmh_statistic"] == pytest.approx(mh_expected["cmh_statistic"], rel=1e-8)
+        assert row["method"] == "greenland-robins"
+
+
+def test_breslow_day_by_hand(mh_input):
+    """Breslow-Day statistic (no Tarone adjustment) from its definition: for each stratum the
+    expected exposed-case count under the MH odds ratio solves a quadratic; the statistic is
+    sum (a - A)^2 / Var(A) with Var(A) = 1 / (1/A + 1/B + 1/C + 1/D)."""
+    res = le.mantel_haenszel(mh_input).iloc[0]
+    psi = res["estimate"]
+    total = 0.0
+    for r in mh_input.itertuples():
+        n1, n0, m1 = r.a + r.b, r.c + r.d, r.a + r.c
+        # (A (n0 - m1 + A)) / ((n1 - A)(m1 - A)) = psi  ->  quadratic in A
+        qa, qb, qc = 1 - psi, (n0 - m1) + psi * (n1 + m1), -psi * n1 * m1
+        roots = np.roots([qa, qb, qc])
+        big_a = next(x.real for x in roots if max(0, m1 - n0) <= x.real <= min(n1, m1))
+        cells = np.array([big_a, n1 - big_a, m1 - big_a, n0 - m1 + big_a])
+        total += (r.a - big_a) ** 2 * np.sum(1 / cells)
+    assert res["homogeneity_test"] == "breslow-day"
+    assert res["homogeneity_statistic"] == pytest.approx(total, rel=1e-8)
+    assert res["homogeneity_p"] == pytest.approx(stats.chi2.sf(total, 3), rel=1e-8)
+
+
+def test_rate_ratio_against_closed_form():
+    """Greenland & Robins (1985) MH rate ratio, variance and the person-time CMH test,
+    written out for two strata by hand."""
+    tables = pd.DataFrame({"events_a": [10, 30], "person_time_a": [1000.0, 2000.0],
+                           "events_b": [4, 20], "person_time_b": [900.0, 3000.0]})
+    res = le.mantel_haenszel(tables, measure="rate_ratio").iloc[0]
+    r = np.array([10 * 900 / 1900, 30 * 3000 / 5000])
+    s = np.array([4 * 1000 / 1900, 20 * 2000 / 5000])
+    est = r.sum() / s.sum()
+    var = (14 * 1000 * 900 / 1900**2 + 50 * 2000 * 3000 / 5000**2) / (r.sum() * s.sum())
+    assert res["estimate"] == pytest.approx(est, rel=1e-12)
+    assert res["lower"] == pytest.approx(est * np.exp(-1.959963984540054 * np.sqrt(var)))
+    expected_a = 14 * 1000 / 1900 + 50 * 2000 / 5000
+    cmh = (40 - expected_a) ** 2 / (var * r.sum() * s.sum())
+    assert res["cmh_statistic"] == pytest.approx(cmh, rel=1e-12)
+    assert res["crude"] == pytest.approx((40 / 3000) / (24 / 3900), rel=1e-12)
+    woolf_w = 1 / np.array([1 / 10 + 1 / 4, 1 / 30 + 1 / 20])
+    logs = np.log([(10 / 1000) / (4 / 900), (30 / 2000) / (20 / 3000)])
+    mean = np.sum(woolf_w * logs) / woolf_w.sum()
+    assert res["homogeneity_statistic"] == pytest.approx(np.sum(woolf_w * (logs - mean) ** 2))
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@pytest.mark.parametrize("measure", ["or", "rr"])
+def test_one_stratum_equals_crude(measure):
+    one = pd.DataFrame({"a": [46], "b": [29], "c": [3], "d": [18]})
+    res = le.mantel_haenszel(one, measure=measure, homogeneity="woolf").iloc[0]
+    func = le.odds_ratio if measure == "or" else le.risk_ratio
+    crude = func(46, 29, 3, 18).iloc[0]
+    assert res["estimate"] == pytest.approx(res["crude"], rel=1e-12)
+    assert res["estimate"] == pytest.approx(crude.iloc[4], rel=1e-12)
+    # one stratum: the RBG / Greenland-Robins variances reduce to the Woolf / Katz ones
+    assert res["lower"] == pytest.approx(crude["lower"], rel=1e-10)
+    assert res["upper"] == pytest.approx(crude["upper"], rel=1e-10)
+    assert res["homogeneity_statistic"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_one_stratum_rate_ratio_equals_crude():
+    one = pd.DataFrame({"events_a": [41], "person_time_a": [2.1e6], "events_b": [17],
+                        "person_time_b": [2.4e6]})
+    res = le.mantel_haenszel(one, measure="rate_ratio").iloc[0]
+    crude = le.rate_ratio(41, 2.1e6, 17, 2.4e6, method="wald").iloc[0]
+    for key in ("estimate", "lower", "upper"):
+        assert res[key] == pytest.approx(crude["rate_ratio" if key == "estimate" else key],
+                                         rel=1e-10)
+
+
+@pytest.mark.parametrize("measure", ["or", "rr"])
+def test_pooled_within_stratum_range_when_strata_agree(mh_input, measure):
+    res = le.mantel_haenszel(mh_input, measure=measure, homogeneity="woolf").iloc[0]
+    strata = le.mantel_haenszel_strata(mh_input, measure=measure)
+    assert res["homogeneity_p"] > 0.05  # the strata agree
+    assert strata["estimate"].min() <= res["estimate"] <= strata["estimate"].max()
+    assert res["lower"] < res["estimate"] < res["upper"]
+
+
+def test_swapping_exposure_inverts(mh_input):
+    swapped = mh_input.rename(columns={"a": "c", "b": "d", "c": "a", "d": "b"})
+    for measure in ("or", "rr"):
+        ab = le.mantel_haenszel(mh_input, measure=measure).iloc[0]
+        ba = le.mantel_haenszel(swapped, measure=measure).iloc[0]
+        assert ab["estimate"] == pytest.approx(1 / ba["estimate"], rel=1e-12)
+        assert ab["lower"] == pytest.approx(1 / ba["upper"], rel=1e-12)
+        assert ab["cmh_statistic"] == pytest.approx(ba["cmh_statistic"], rel=1e-12)
+        assert ab["homogeneity_p"] == pytest.approx(ba["homogeneity_p"], rel=1e-8)
+
+
+def test_strata_table_keeps_labels(mh_input):
+    strata = le.mantel_haenszel_strata(mh_input, measure="rr")
+    assert list(strata["stratum"]) == ["S1", "S2", "S3", "S4"]
+    assert list(strata.columns) == ["stratum", "a", "b", "c", "d", "estimate", "lower",
+                                    "upper", "conf_level", "method"]
+    direct = le.risk_ratio(mh_input["a"], mh_input["b"], mh_input["c"], mh_input["d"])
+    assert_allclose(strata["estimate"], direct["risk_ratio"], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- confounding
+
+
+def test_confounded_example_crude_exceeds_adjusted(rng):
+    """Age confounds smoking: older people smoke more and have more outcome, the true
+    stratum odds ratio is 1.5, so the crude OR is biased upwards and MH recovers ~1.5."""
+    n = np.array([40_000, 40_000])            # young, old
+    p_exposed = np.array([0.1, 0.6])          # smoking is more common in the old
+    baseline_odds = np.array([0.01, 0.1])     # the outcome is more common in the old
+    true_or = 1.5
+    rows = []
+    for k in range(2):
+        n1 = rng.binomial(n[k], p_exposed[k])
+        n0 = n[k] - n1
+        odds1 = baseline_odds[k] * true_or
+        a = rng.binomial(n1, odds1 / (1 + odds1))
+        c = rng.binomial(n0, baseline_odds[k] / (1 + baseline_odds[k]))
+        rows.append({"age": ["young", "old"][k], "a": a, "b": n1 - a, "c": c, "d": n0 - c})
+    tables = pd.DataFrame(rows)
+    res = le.mantel_haenszel(tables).iloc[0]
+    assert res["crude"] > 2.5                         # heavily confounded
+    assert res["lower"] < true_or < res["upper"]      # MH removes the confounding
+    assert res["crude"] > res["upper"]
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_uninformative_stratum_is_dropped_with_warning(mh_input):
+    extra = pd.concat([mh_input, pd.DataFrame({"stratum": ["S5"], "a": [0], "b": [5],
+                                               "c": [0], "d": [7]})], ignore_index=True)
+    with pytest.warns(DroppedRowsWarning, match=r"rows \[4\]"):
+        res = le.mantel_haenszel(extra).iloc[0]
+    ref = le.mantel_haenszel(mh_input).iloc[0]
+    assert res["estimate"] == pytest.approx(ref["estimate"], rel=1e-12)
+
+
+def test_woolf_with_zero_cell_warns_or_corrects():
+    tables = pd.DataFrame({"a": [5, 0], "b": [20, 15], "c": [3, 2], "d": [30, 25]})
+    with pytest.warns(ZeroCellWarning, match="correction=0.5"):
+        res = le.mantel_haenszel(tables, homogeneity="woolf").iloc[0]
+    assert np.isnan(res["homogeneity_p"])
+    assert np.isfinite(res["estimate"])
+    fixed = le.mantel_haenszel(tables, homogeneity="woolf", correction=0.5).iloc[0]
+    assert 0 < fixed["homogeneity_p"] <= 1
+
+
+def test_bad_input(mh_input):
+    with pytest.raises(ValueError, match=r"column\(s\) \['d'\] not found"):
+        le.mantel_haenszel(mh_input.drop(columns="d"))
+    with pytest.raises(ValueError, match="'b' has negative values"):
+        le.mantel_haenszel(mh_input.assign(b=[1, -1, 2, 3]))
+    with pytest.raises(ValueError, match="'a' must hold whole numbers"):
+        le.mantel_haenszel(mh_input.assign(a=[1.5, 1, 2, 3]))
+    with pytest.raises(ValueError, match="unknown measure"):
+        le.mantel_haenszel(mh_input, measure="hr")
+    with pytest.raises(ValueError, match="breslow-day"):
+        le.mantel_haenszel(mh_input, measure="rr", homogeneity="breslow-day")
+    with pytest.raises(TypeError, match="DataFrame"):
+        le.mantel_haenszel(mh_input.to_numpy())
+    with pytest.raises(ValueError, match="person_time_a"):
+        le.mantel_haenszel(mh_input, measure="rate_ratio")
