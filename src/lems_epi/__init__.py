@@ -21,7 +21,9 @@ from lems_epi.stats.compare import (
     risk_ratio,
 )
 from lems_epi.stats.intervals import poisson_ci, proportion_ci
+from lems_epi.stats.person_time import split_person_time
 from lems_epi.stats.rates import rates
+from lems_epi.stats.standardize import smr, standardize_direct, standardize_indirect
 from lems_epi.stats.stratified import mantel_haenszel, mantel_haenszel_strata
 
 __version__ = "0.1.0"
@@ -47,4 +49,8 @@ __all__ = [
     "scenarios",
     "standard_population",
     "rates",
+    "smr",
+    "standardize_direct",
+    "standardize_indirect",
+    "split_person_time",
 ]

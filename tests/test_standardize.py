@@ -1,0 +1,327 @@
+"""Tests of lems_epi.stats.standardize: R reference values, the nickel refinery SMR, invariants,
+simulated coverage and bad input."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from lems_epi import (
+    poisson_ci,
+    population,
+    smr,
+    split_person_time,
+    standard_population,
+    standardize_direct,
+    standardize_indirect,
+)
+from lems_epi.exceptions import DroppedRowsWarning, SparseDataWarning
+from lems_epi.populations import band_population
+from lems_epi.stats.intervals import SMR_CI_METHODS
+from lems_epi.stats.standardize import DIRECT_METHODS
+
+DIRECT_COLUMNS = ["events", "person_time", "crude_rate", "rate", "lower", "upper", "conf_level",
+                  "method"]
+SMR_COLUMNS = ["observed", "expected", "smr", "lower", "upper", "conf_level", "method"]
+
+
+# ---------------------------------------------------------------- direct: known values from R
+
+class TestDirectStandardisationR:
+    """dsr_input.csv / dsr_expected.csv: six areas, 18 age groups, European standard 1976.
+
+    R 4.2, epitools::ageadjust.direct(count, pop, stdpop = esp1976 weights) per area
+    (Fay-Feuer gamma interval); Dobson et al. (1991): DSR + sqrt(var(DSR)/O) * (O_limit - O),
+    O_limit = poisson.test(O)$conf.int. Relative tolerance 1e-8.
+
+    Area A2 has no events: epitools gives NA for the Fay-Feuer lower limit, lems_epi gives 0
+    (the correct value, README); the Dobson upper limit is NA in R and NaN with a
+    SparseDataWarning in lems_epi.
+    """
+
+    @pytest.fixture
+    def data(self, data_dir):
+        return pd.read_csv(data_dir / "dsr_input.csv")
+
+    @pytest.fixture
+    def expected(self, data_dir):
+        return pd.read_csv(data_dir / "dsr_expected.csv")
+
+    def test_fay_feuer(self, data, expected):
+        out = standardize_direct(data, "esp1976", by="area")
+        assert list(out.columns) == ["area", *DIRECT_COLUMNS]
+        assert out["area"].tolist() == expected["area"].tolist()
+        assert out["events"].tolist() == expected["events"].tolist()
+        assert_allclose(out["person_time"], expected["person_time"], rtol=1e-12)
+        assert_allclose(out["crude_rate"], expected["crude_rate"], rtol=1e-8)
+        assert_allclose(out["rate"], expected["dsr"], rtol=1e-8)
+        assert_allclose(out["upper"], expected["fay_feuer_upper"], rtol=1e-8)
+        has = expected["fay_feuer_lower"].notna()
+        assert_allclose(out.loc[has, "lower"], expected.loc[has, "fay_feuer_lower"], rtol=1e-8)
+        assert out.loc[~has, "lower"].tolist() == [0.0]  # R: NA at 0 events
+
+    def test_dobson(self, data, expected):
+        with pytest.warns(SparseDataWarning, match="no events"):
+            out = standardize_direct(data, "esp1976", by="area", method="dobson")
+        assert_allclose(out["lower"], expected["dobson_lower"], rtol=1e-8)
+        has = expected["dobson_upper"].notna()
+        assert_allclose(out.loc[has, "upper"], expected.loc[has, "dobson_upper"], rtol=1e-8)
+        assert np.isnan(out.loc[~has, "upper"]).all()
+
+    def test_user_table_of_weights_equals_named_standard(self, data):
+        std = standard_population("esp1976")[["age_group", "weight"]]
+        a = standardize_direct(data, "esp1976", by="area")
+        b = standardize_direct(data, std.assign(weight=std["weight"] / 7.0), by="area")
+        pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- direct: invariants
+
+@pytest.mark.parametrize("method", ["fay-feuer", "dobson", "tiwari"])
+def test_one_age_group_reduces_to_crude_rate_and_exact_interval(method):
+    # With one stratum the gamma and Dobson intervals are Garwood's exact interval.
+    d = pd.DataFrame({"area": ["a", "b", "c"], "age_group": "all", "events": [1, 7, 250],
+                      "person_time": [800.0, 1500.0, 90000.0]})
+    out = standardize_direct(d, pd.DataFrame({"age_group": ["all"], "weight": [1.0]}),
+                             by="area", method=method)
+    exact = poisson_ci(d["events"], d["person_time"])
+    assert_allclose(out["rate"], out["crude_rate"], rtol=1e-14)
+    if method != "tiwari":
+        assert_allclose(out["lower"], exact["lower"], rtol=1e-10)
+        assert_allclose(out["upper"], exact["upper"], rtol=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(events=st.lists(st.integers(0, 60), min_size=4, max_size=4),
+       pt=st.lists(st.floats(10, 1e5), min_size=4, max_size=4),
+       scale=st.floats(1e-2, 1e2), method=st.sampled_from(["fay-feuer", "tiwari", "normal"]))
+def test_direct_invariants(events, pt, scale, method):
+    std = pd.DataFrame({"age_group": list("abcd"), "weight": [4.0, 3.0, 2.0, 1.0]})
+    d = pd.DataFrame({"age_group": list("abcd"), "events": events, "person_time": pt})
+    out = standardize_direct(d, std, method=method).iloc[0]
+    assert 0 <= out["lower"] <= out["rate"] <= out["upper"]
+    rescaled = standardize_direct(d.assign(person_time=d["person_time"] * scale), std,
+                                  method=method).iloc[0]
+    for col in ("rate", "lower", "upper", "crude_rate"):
+        assert_allclose(rescaled[col] * scale, out[col], rtol=1e-8, atol=1e-300)
+    wide = standardize_direct(d, std, method=method, conf_level=0.99).iloc[0]
+    assert wide["upper"] >= out["upper"]
+    assert wide["lower"] <= out["lower"]
+
+
+def test_equal_age_specific_rates_give_that_rate_for_any_standard():
+    d = pd.DataFrame({"age_group": ["0-4", "5-9"], "events": [3, 30],
+                      "person_time": [1000.0, 10000.0]})
+    for w in ([1, 1], [9, 1], [1, 99]):
+        std = pd.DataFrame({"age_group": ["0-4", "5-9"], "weight": w})
+        assert_allclose(standardize_direct(d, std)["rate"], 0.003, rtol=1e-14)
+
+
+def test_vectorised_over_areas_equals_one_area_at_a_time(data_dir):
+    data = pd.read_csv(data_dir / "dsr_input.csv").query("area != 'A2'")
+    for method in DIRECT_METHODS:
+        whole = standardize_direct(data, "esp1976", by="area", method=method)
+        for i, (area, grp) in enumerate(data.groupby("area")):
+            one = standardize_direct(grp, "esp1976", method=method).iloc[0]
+            assert whole["area"].iloc[i] == area
+            assert_allclose(whole.iloc[i][["rate", "lower", "upper"]].to_numpy(dtype=float),
+                            one[["rate", "lower", "upper"]].to_numpy(dtype=float), rtol=1e-12)
+
+
+def test_fay_feuer_coverage_by_simulation(rng):
+    """4000 simulated areas with the same true rates: coverage of the gamma interval >= 95%.
+
+    Sparse strata (expected counts 0.2 to 8) are where normal intervals fail.
+    """
+    std = standard_population("esp1976")
+    k = len(std)
+    n_areas = 4000
+    true_rate = np.geomspace(2e-5, 4e-3, k)
+    pt = np.full(k, 2000.0)
+    counts = rng.poisson(true_rate * pt, size=(n_areas, k))
+    data = pd.DataFrame({"area": np.repeat(np.arange(n_areas), k),
+                         "age_group": np.tile(std["age_group"].to_numpy(), n_areas),
+                         "events": counts.ravel(), "person_time": np.tile(pt, n_areas)})
+    truth = float(np.sum(std["weight"] / std["weight"].sum() * true_rate))
+    se = np.sqrt(0.95 * 0.05 / n_areas)
+    cover = {}
+    for method in ("fay-feuer", "tiwari", "normal"):
+        out = standardize_direct(data, std, by="area", method=method)
+        cover[method] = np.mean((out["lower"] <= truth) & (truth <= out["upper"]))
+    assert cover["fay-feuer"] >= 0.95 - 3 * se
+    assert cover["tiwari"] >= 0.95 - 3 * se - 0.01
+    assert cover["normal"] < cover["fay-feuer"]
+
+
+def test_single_year_ages_are_banded_onto_the_standard(rng):
+    pop = population("denmark-2013")
+    pop = pop.groupby("age", as_index=False)["population"].sum()
+    pop.attrs = {"open_top_age": 99}
+    d = pop.assign(events=rng.poisson(pop["population"] * 1e-4),
+                   person_time=pop["population"].astype(float))
+    # who2000 goes to 100+; the open age 99 merges 95-99 and 100+ into 95+
+    out = standardize_direct(d, "who2000", age="age", single_year_ages=True)
+    banded = band_population(d, "who2000", value_columns=("events", "person_time"),
+                             open_top_age=99)
+    assert banded["age_group"].iloc[-1] == "95+"
+    manual = standardize_direct(banded[["age_group", "events", "person_time"]],
+                                banded[["age_group", "weight"]])
+    pd.testing.assert_frame_equal(out, manual)
+    assert out["events"].iloc[0] == d["events"].sum()
+
+
+# ---------------------------------------------------------------- direct: bad input
+
+def test_mismatched_age_groups_are_named():
+    std = pd.DataFrame({"age_group": ["0-49", "50+"], "weight": [0.7, 0.3]})
+    d = pd.DataFrame({"age_group": ["0-49", "50-69", "70+"], "events": [1, 2, 3],
+                      "person_time": [10.0, 10.0, 10.0]})
+    with pytest.raises(ValueError, match=r"no weight.*'50-69', '70\+'"):
+        standardize_direct(d, std)
+    d = pd.DataFrame({"area": ["a", "a", "b"], "age_group": ["0-49", "50+", "0-49"],
+                      "events": [1, 2, 3], "person_time": [10.0, 10.0, 10.0]})
+    with pytest.raises(ValueError, match=r"without data rows.*'area': 'b'.*'50\+'"):
+        standardize_direct(d, std, by="area")
+
+
+@pytest.mark.parametrize(("change", "kwargs", "match"), [
+    ({"events": [-1, 2]}, {}, "negative"),
+    ({"events": [np.nan, 2]}, {}, "NaN"),
+    ({"person_time": [0.0, 5.0]}, {}, "zero person-time"),
+    ({}, {"method": "gamma"}, "unknown method"),
+    ({}, {"standard": "esp2099"}, "unknown standard name"),
+    ({}, {"conf_level": 1.5}, "conf_level"),
+])
+def test_direct_bad_input(change, kwargs, match):
+    d = pd.DataFrame({"age_group": ["a", "b"], "events": [1, 2], "person_time": [5.0, 5.0]})
+    d = d.assign(**change)
+    kwargs.setdefault("standard", pd.DataFrame({"age_group": ["a", "b"], "weight": [1, 1]}))
+    with pytest.raises(ValueError, match=match):
+        standardize_direct(d, **kwargs)
+
+
+# ---------------------------------------------------------------- SMR: known values from R
+
+def test_smr_matches_epir(data_dir):
+    """smr_ci_epiR.csv.
+
+    R 4.2, epiR 2.0.57: epi.smr(obs, exp, method, conf.level = 0.95) for method in
+    byar, mid.p (obs <= 5 only), rothman.greenland, ury.wiggins, vandenbroucke.
+    Closed forms to 1e-8; mid-p (found with uniroot in R) to 1e-3.
+    """
+    ref = pd.read_csv(data_dir / "smr_ci_epiR.csv")
+    for method_r, grp in ref.groupby("method"):
+        method = method_r.replace(".", "-")
+        out = smr(grp["observed"], grp["expected"], method=method)
+        assert list(out.columns) == SMR_COLUMNS
+        tol = 1e-3 if method == "mid-p" else 1e-8
+        assert_allclose(out["smr"], grp["smr"], rtol=1e-8)
+        assert_allclose(out["lower"], grp["lower"], rtol=tol, err_msg=method)
+        assert_allclose(out["upper"], grp["upper"], rtol=tol, err_msg=method)
+
+
+def test_nickel_refinery_smr_end_to_end(data_dir):
+    """Lung cancer deaths in the South Wales nickel refinery cohort against England & Wales.
+
+    R 4.2 (Epi 2.47)::
+
+        nic <- Lexis(entry = list(per = dob + agein, age = agein), exit = list(age = ageout),
+                     exit.status = icd %in% c(162, 163), data = nickel)
+        s <- splitLexis(splitLexis(nic, breaks = c(0, seq(20, 75, 5), 200), "age"),
+                        breaks = seq(1931, 1981, 5), "per")
+        # merge the (age band, period) strata with ewrates; period 1981 is not in ewrates
+        poisson.test(O, E)   # O = 137, E = 27.5386254298: SMR 4.97 (4.18, 5.88)
+
+    Relative tolerance 1e-8 on E and the limits (values given to 12-15 digits).
+    """
+    nickel = pd.read_csv(data_dir / "nickel.csv")
+    nickel = nickel.assign(entry=nickel["dob"] + nickel["agein"],
+                           exit=nickel["dob"] + nickel["ageout"],
+                           lung=nickel["icd"].isin([162, 163]).astype(int))
+    split = split_person_time(nickel, "entry", "exit", "dob", status="lung",
+                              age_breaks=[0, *range(20, 80, 5), 200],
+                              period_breaks=range(1931, 1982, 5))
+    ew = pd.read_csv(data_dir / "ewrates.csv").rename(
+        columns={"year": "period", "age": "age_band", "lung": "rate"})
+    with pytest.raises(ValueError, match=r"no reference rate: \(70, 1981\), \(75, 1981\)"):
+        standardize_indirect(split, ew, on=["age_band", "period"], events="lung", per=1e6)
+    with pytest.warns(DroppedRowsWarning, match="2 key"):
+        out = standardize_indirect(split, ew, on=["age_band", "period"], events="lung",
+                                   per=1e6, how="inner")
+    ref = pd.read_csv(data_dir / "nickel_smr_expected.csv").iloc[0]
+    assert out["observed"].iloc[0] == ref["observed"] == 137
+    assert_allclose(out["expected"].iloc[0], ref["expected"], rtol=1e-8)
+    assert_allclose(out["smr"].iloc[0], ref["smr"], rtol=1e-8)
+    assert_allclose(out["lower"].iloc[0], ref["exact_lower"], rtol=1e-8)
+    assert_allclose(out["upper"].iloc[0], ref["exact_upper"], rtol=1e-8)
+    assert round(out["smr"].iloc[0], 2) == 4.97
+
+
+# ---------------------------------------------------------------- SMR and indirect: behaviour
+
+def test_smr_zero_observed():
+    out = smr([0] * 5, 2.0, method="exact")
+    assert (out["lower"] == 0).all()
+    for method in SMR_CI_METHODS:
+        if method == "rothman-greenland":
+            with pytest.warns(SparseDataWarning, match="no upper limit"):
+                res = smr(0, 2.0, method=method)
+            assert np.isnan(res["upper"].iloc[0])
+        else:
+            res = smr(0, 2.0, method=method)
+            assert res["lower"].iloc[0] == 0
+            assert res["upper"].iloc[0] > 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(o=st.integers(1, 3000), e=st.floats(0.05, 5000), method=st.sampled_from(SMR_CI_METHODS))
+def test_smr_ordered(o, e, method):
+    out = smr(o, e, method=method).iloc[0]
+    assert 0 <= out["lower"] <= out["smr"] <= out["upper"]
+
+
+def test_indirect_by_groups_and_isr():
+    d = pd.DataFrame({"plant": ["x", "x", "y", "y"], "age_group": ["young", "old"] * 2,
+                      "events": [2, 10, 0, 3], "person_time": [1000.0, 500.0, 400.0, 100.0]})
+    ref = pd.DataFrame({"age_group": ["young", "old"], "rate": [1.0, 10.0]})  # per 1000
+    out = standardize_indirect(d, ref, by="plant", per=1000, reference_crude_rate=2.5)
+    # hand calculation: E_x = 1 + 5 = 6, E_y = 0.4 + 1 = 1.4
+    assert out["plant"].tolist() == ["x", "y"]
+    assert_allclose(out["expected"], [6.0, 1.4], rtol=1e-14)
+    assert out["observed"].tolist() == [12, 3]
+    direct = smr([12, 3], [6.0, 1.4])
+    assert_allclose(out[["smr", "lower", "upper"]], direct[["smr", "lower", "upper"]])
+    assert_allclose(out["isr"], out["smr"] * 2.5)
+    assert_allclose(out["isr_lower"], out["lower"] * 2.5)
+    assert_allclose(out["isr_upper"], out["upper"] * 2.5)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"reference_rates": pd.DataFrame({"age_group": ["young", "young"], "rate": [1.0, 2.0]})},
+     "more than one rate"),
+    ({"reference_rates": pd.DataFrame({"age_group": ["young"], "rate": [-1.0]})}, "negative"),
+    ({"method": "wald"}, "unknown method"),
+    ({"how": "left"}, "unknown how"),
+    ({"on": ["age"]}, "not found"),
+])
+def test_indirect_bad_input(kwargs, match):
+    d = pd.DataFrame({"age_group": ["young"], "events": [1], "person_time": [10.0]})
+    kwargs.setdefault("reference_rates", pd.DataFrame({"age_group": ["young"], "rate": [0.1]}))
+    with pytest.raises(ValueError, match=match):
+        standardize_indirect(d, **kwargs)
+
+
+def test_smr_bad_input():
+    with pytest.raises(ValueError, match="expected.*zero"):
+        smr(3, 0.0)
+    with pytest.raises(ValueError, match="observed.*whole"):
+        smr(2.5, 1.0)
+    with pytest.raises(ValueError, match="ury-wiggins"):
+        smr(3, 1.0, method="ury-wiggins", conf_level=0.8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        smr(3, 1.0, method="ury-wiggins", conf_level=0.9)
