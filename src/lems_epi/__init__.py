@@ -3,6 +3,7 @@
 The public API is listed in ``__all__``; importing the package changes no global state.
 """
 
+from lems_epi.model import calibration_report, expected_counts
 from lems_epi.populations import (
     age_bands,
     band_ages,
@@ -42,6 +43,8 @@ __all__ = [
     "age_bands",
     "band_ages",
     "band_population",
+    "calibration_report",
+    "expected_counts",
     "life_table",
     "poisson_ci",
     "population",

@@ -1,0 +1,698 @@
+"""The closed-form risk model, written as array code over a batch of scenarios.
+
+Model
+-----
+Strata are single year of age x sex x smoking status (never, former, current). For each LEMS
+type ``t`` (paraneoplastic ``p``, non-paraneoplastic ``n``) the probability that a person of
+stratum ``(x, sex, j)`` currently has LEMS of type ``t`` is::
+
+    pi_t(x, sex, j) = c_t * a_t(x, sex) * m_t ** [sex == male] * s_t[j]
+
+with ``a_t`` the age profile (:mod:`lems_epi.model.profiles`), ``m_t`` the male relative risk
+and ``s_t = (1, s_former, s_current)`` the smoking relative risks. Sex and smoking multiply (no
+interaction term). In the reference population (strata sizes ``N``) the constants are, in
+closed form::
+
+    c_t = prevalence * sum(N) * share_t / sum(N * a_t * m_t ** male * s_t)
+
+with ``share_p`` the prevalent paraneoplastic share and ``share_n = 1 - share_p``, so that the
+expected prevalence and the paraneoplastic share equal the targets up to rounding error. An
+incident share ``s`` is first converted to the prevalent share ``s D_p / (s D_p + (1 - s) D_n)``
+with the mean durations. The SCLC-linked cases are the fraction ``sclc_share`` of the
+paraneoplastic cases in every stratum.
+
+Shares of cases into relative risks
+-----------------------------------
+Everything the shares depend on is held in ``G[sex, j] = sum_x N(x, sex, j) a_t(x, sex)``. Given
+the smoking risks, the male share ``q`` of cases is reached by the closed form
+``m = q / (1 - q) * F / M`` (``F``, ``M``: the smoking-weighted sums of ``G`` over women and
+men). Given ``m``, the share ``q`` of ever smokers among cases is reached by the current-smoker
+risk ``r`` with former-smoker risk ``1 + phi (r - 1)`` (``phi`` = ``former_excess_fraction``):
+with ``H_j = G[female, j] + m G[male, j]`` the condition ``H_1 f(r) + H_2 r = q / (1 - q) H_0``
+is linear in ``r``, so ``r = (q / (1 - q) H_0 - (1 - phi) H_1) / (phi H_1 + H_2)``. It has no
+positive solution when ``q`` lies below the share reached as ``r -> 0`` (former smokers then
+keep the risk ``1 - phi``); such a scenario is refused. When both the male and the smoker share
+are targets the two closed forms alternate (iterative proportional fitting) until both shares
+match to 1e-12, for all scenarios of a batch at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from lems_epi._validation import describe_rows
+from lems_epi.model.profiles import NONPARANEOPLASTIC_PROFILES, age_profile
+from lems_epi.populations.loaders import population as load_population
+from lems_epi.populations.smoking import SMOKING_STATUSES, smoking_by_age, smoking_prevalence
+
+__all__ = ["PARAMETERS", "BatchResult", "Strata", "batch_expected", "make_strata",
+           "scenario_params"]
+
+TYPES = ("paraneoplastic", "nonparaneoplastic")
+
+#: Numeric batch parameters (columns of ``params`` in :func:`batch_expected`).
+PARAMETERS = (
+    "prevalence", "paraneoplastic_share", "sclc_share",
+    "age_paraneoplastic_mean", "age_paraneoplastic_sd",
+    "male_rr_paraneoplastic", "male_rr_nonparaneoplastic",
+    "male_share_paraneoplastic", "male_share_nonparaneoplastic",
+    "smoking_rr_paraneoplastic_former", "smoking_rr_paraneoplastic_current",
+    "smoking_rr_nonparaneoplastic_former", "smoking_rr_nonparaneoplastic_current",
+    "smoker_share_paraneoplastic", "smoker_share_nonparaneoplastic",
+    "former_excess_fraction", "duration_paraneoplastic", "duration_nonparaneoplastic",
+)
+#: Text batch parameters.
+TEXT_PARAMETERS = ("paraneoplastic_share_of", "age_profile_nonparaneoplastic")
+
+_CALLER = "batch_expected"
+_TOL = 1e-12
+_MAX_ITER = 500
+
+
+# ---------------------------------------------------------------------- strata
+@dataclasses.dataclass(frozen=True)
+class Strata:
+    """A population split into age x sex x smoking strata of whole persons.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``age``, ``sex``, ``smoking``, ``population``; one row per stratum, ordered by
+        age, sex (female, male) and smoking (never, former, current).
+    ages : numpy.ndarray
+        Whole age of each age x sex row (shape ``(m,)``, ``m = len(table) // 3``).
+    male : numpy.ndarray
+        Boolean, male of each age x sex row.
+    counts : numpy.ndarray
+        Shape ``(m, 3)``: persons by age x sex row and smoking status.
+    name : str
+        Name of the population (``"user"`` for a user table).
+    """
+
+    table: pd.DataFrame
+    ages: np.ndarray
+    male: np.ndarray
+    counts: np.ndarray
+    name: str
+
+    @property
+    def total(self) -> float:
+        """Total number of persons."""
+        return float(self.counts.sum())
+
+
+def _largest_remainder(totals: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Split each total into whole parts proportional to ``shares`` keeping the total exactly."""
+    raw = totals[:, None] * shares
+    base = np.floor(raw)
+    left = (totals - base.sum(axis=1)).round().astype(np.int64)
+    frac = raw - base
+    # rank the fractional parts within each row (largest first; ties: never, former, current)
+    order = np.argsort(-frac, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(shares.shape[1])[None, :], axis=1)
+    return (base + (ranks < left[:, None])).astype(np.int64)
+
+
+def make_strata(population, smoking="assumption-2013", *, caller: str = "expected_counts"
+                ) -> Strata:
+    """Split a population into age x sex x smoking strata of whole persons.
+
+    Each age x sex count is split with the smoking shares of its age band and sex by
+    largest-remainder rounding, so the parts are whole persons and add up to the count exactly.
+    A population that already has a ``smoking`` column is used as it is (missing strata count
+    0 persons).
+
+    Parameters
+    ----------
+    population : str or pandas.DataFrame
+        A shipped population name (``"denmark-2013"``, ``"finland-2016"``) or a population
+        table (columns ``age``, ``sex``, ``population`` and optionally ``smoking``).
+    smoking : str or pandas.DataFrame
+        Smoking shares (see :func:`lems_epi.populations.smoking_prevalence`).
+    caller : str
+        Used in error messages.
+
+    Returns
+    -------
+    Strata
+
+    Examples
+    --------
+    >>> st = make_strata("denmark-2013")
+    >>> len(st.table), int(st.table["population"].sum())
+    (600, 5602628)
+    """
+    if isinstance(population, str):
+        from lems_epi.populations.loaders import POPULATION_NAMES
+
+        if population not in POPULATION_NAMES:
+            raise ValueError(f"{caller}: unknown population {population!r}; choose one of "
+                             f"{list(POPULATION_NAMES)} or pass a population table (columns "
+                             "age, sex, population).")
+    elif not isinstance(population, pd.DataFrame):
+        raise TypeError(f"{caller}: 'population' must be a population name or a DataFrame, "
+                        f"got {type(population).__name__}.")
+    pop = load_population(population)
+    name = str(pop.attrs.get("name", "user"))
+    if "smoking" in pop.columns:
+        status = pop["smoking"].astype(str)
+        bad = ~status.isin(SMOKING_STATUSES).to_numpy()
+        if bad.any():
+            raise ValueError(f"{caller}: 'smoking' must be one of {list(SMOKING_STATUSES)}; "
+                             f"bad values at {describe_rows(bad, pop.index)}.")
+        wide = (pop.assign(smoking=pd.Categorical(status, categories=list(SMOKING_STATUSES)))
+                .pivot_table(index=["age", "sex"], columns="smoking", values="population",
+                             aggfunc="sum", fill_value=0, observed=False))
+        wide = wide.reset_index().sort_values(["age", "sex"])
+        ages = wide["age"].to_numpy(np.int64)
+        male = (wide["sex"].astype(str) == "male").to_numpy()
+        counts = wide[list(SMOKING_STATUSES)].to_numpy(np.int64)
+    else:
+        table = smoking if isinstance(smoking, pd.DataFrame) else smoking_prevalence(smoking)
+        ages = pop["age"].to_numpy(np.int64)
+        sexes = pop["sex"].astype(str).to_numpy()
+        male = sexes == "male"
+        shares = smoking_by_age(table, ages, sexes)
+        counts = _largest_remainder(pop["population"].to_numpy(np.int64).astype(float), shares)
+    m = ages.size
+    tab = pd.DataFrame({
+        "age": np.repeat(ages, 3).astype(np.int16),
+        "sex": pd.Categorical(np.repeat(np.where(male, "male", "female"), 3),
+                              categories=["female", "male"]),
+        "smoking": pd.Categorical(np.tile(SMOKING_STATUSES, m), categories=SMOKING_STATUSES),
+        "population": counts.ravel(),
+    })
+    return Strata(table=tab, ages=ages, male=male, counts=counts, name=name)
+
+
+# ---------------------------------------------------------------------- parameters
+def scenario_params(scenario) -> dict:
+    """Return a scenario's batch parameters as a flat dict (``None`` for an unset share or RR).
+
+    Examples
+    --------
+    >>> from lems_epi import Scenario
+    >>> p = scenario_params(Scenario.named("seed-base"))
+    >>> p["smoking_rr_paraneoplastic_current"], p["male_share_paraneoplastic"]
+    (10.0, None)
+    """
+    out = {}
+    for name in PARAMETERS + TEXT_PARAMETERS:
+        if name.startswith("smoking_rr_"):
+            field, _, status = name.rpartition("_")
+            rr = getattr(scenario, field)
+            out[name] = None if rr is None else float(rr[status])
+        else:
+            out[name] = getattr(scenario, name)
+    return out
+
+
+_RANGES = {  # name -> (low, high, low_open, high_open, what)
+    "prevalence": (0, 1, True, True, "a proportion in (0, 1)"),
+    "paraneoplastic_share": (0, 1, False, False, "a share in [0, 1]"),
+    "sclc_share": (0, 1, False, False, "a share in [0, 1]"),
+    "former_excess_fraction": (0, 1, False, False, "a share in [0, 1]"),
+    "age_paraneoplastic_mean": (18, 95, False, False, "an age in [18, 95]"),
+}
+
+
+def _check_column(name: str, values: np.ndarray) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(f"{_CALLER}: parameter '{name}' has missing or infinite values at "
+                         f"{describe_rows(bad)}; give a finite number for every scenario.")
+    if name in _RANGES:
+        lo, hi, lo_open, hi_open, what = _RANGES[name]
+        bad = (values <= lo if lo_open else values < lo) | (values >= hi if hi_open else values > hi)
+    elif "_share_" in name and name.startswith(("male_", "smoker_")):
+        what = "a target share of cases strictly between 0 and 1"
+        bad = (values <= 0) | (values >= 1)
+    else:  # relative risks, durations, SDs
+        what = "> 0"
+        bad = values <= 0
+    if bad.any():
+        raise ValueError(f"{_CALLER}: parameter '{name}' must be {what}; bad values "
+                         f"{values[bad][:3].tolist()} at {describe_rows(bad)}.")
+
+
+def _param_arrays(params: pd.DataFrame, base) -> dict:
+    """Resolve batch parameters: columns of ``params`` override the base scenario's values."""
+    if not isinstance(params, pd.DataFrame):
+        raise TypeError(f"{_CALLER}: 'params' must be a pandas DataFrame (one row per scenario), "
+                        f"got {type(params).__name__}.")
+    unknown = sorted(set(map(str, params.columns)) - set(PARAMETERS) - set(TEXT_PARAMETERS))
+    if unknown:
+        raise ValueError(f"{_CALLER}: unknown parameter column(s) {unknown}; known: "
+                         f"{list(PARAMETERS + TEXT_PARAMETERS)}.")
+    k = len(params)
+    if k == 0:
+        raise ValueError(f"{_CALLER}: 'params' has no rows; give one row per scenario.")
+    bp = scenario_params(base)
+    cols = set(params.columns)
+    out = {"k": k}
+    for t in TYPES:
+        # male: share form or rr form
+        share, rr = f"male_share_{t}", f"male_rr_{t}"
+        if share in cols and rr in cols:
+            raise ValueError(f"{_CALLER}: give either '{share}' or '{rr}' as a column, not both.")
+        use_share = share in cols or (rr not in cols and bp[share] is not None)
+        out[f"male_target_{t}"] = use_share
+        out[f"male_{t}"] = _numeric(params, share if use_share else rr, bp, k)
+        # smoking
+        share = f"smoker_share_{t}"
+        rr_f, rr_c = f"smoking_rr_{t}_former", f"smoking_rr_{t}_current"
+        if share in cols and (rr_f in cols or rr_c in cols):
+            raise ValueError(f"{_CALLER}: give either '{share}' or the smoking_rr_{t}_* "
+                             "columns, not both.")
+        use_share = share in cols or (rr_f not in cols and rr_c not in cols
+                                      and bp[share] is not None)
+        out[f"smoker_target_{t}"] = use_share
+        if use_share:
+            out[f"smoker_{t}"] = _numeric(params, share, bp, k)
+        else:
+            out[f"current_{t}"] = _numeric(params, rr_c, bp, k)
+            if rr_f in cols or bp[rr_f] is not None:
+                out[f"former_{t}"] = _numeric(params, rr_f, bp, k)
+            else:  # base solved its RR from a share: derive former from the current RR
+                out[f"former_{t}"] = None
+    for name in ("prevalence", "paraneoplastic_share", "sclc_share", "age_paraneoplastic_mean",
+                 "age_paraneoplastic_sd", "former_excess_fraction", "duration_paraneoplastic",
+                 "duration_nonparaneoplastic"):
+        out[name] = _numeric(params, name, bp, k)
+    for t in TYPES:
+        if not out[f"smoker_target_{t}"] and out[f"former_{t}"] is None:
+            phi = out["former_excess_fraction"]
+            out[f"former_{t}"] = 1.0 + phi * (out[f"current_{t}"] - 1.0)
+    for name, allowed in (("paraneoplastic_share_of", ("prevalent", "incident")),
+                          ("age_profile_nonparaneoplastic", tuple(NONPARANEOPLASTIC_PROFILES))):
+        if name in cols:
+            vals = params[name].astype(str).to_numpy()
+            bad = ~np.isin(vals, allowed)
+            if bad.any():
+                raise ValueError(f"{_CALLER}: '{name}' must be one of {list(allowed)}; bad "
+                                 f"values at {describe_rows(bad)}.")
+        else:
+            vals = np.full(k, bp[name], dtype=object)
+        out[name] = vals.astype(object)
+    return out
+
+
+def _numeric(params: pd.DataFrame, name: str, bp: dict, k: int) -> np.ndarray:
+    if name in params.columns:
+        col = params[name]
+        if col.dtype == bool:
+            raise TypeError(f"{_CALLER}: parameter '{name}' must be numeric, got booleans.")
+        try:
+            values = pd.to_numeric(col, errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{_CALLER}: parameter '{name}' must be numeric, got values like "
+                            f"{col.iloc[:3].tolist()!r}.") from None
+    else:
+        if bp[name] is None:
+            raise ValueError(f"{_CALLER}: the base scenario has no value for '{name}'; add a "
+                             f"'{name}' column.")
+        values = np.full(k, float(bp[name]))
+    _check_column(name, values)
+    return values
+
+
+# ---------------------------------------------------------------------- results
+@dataclasses.dataclass(frozen=True)
+class BatchResult:
+    """Expected counts of a batch of ``k`` scenarios over the strata of one population.
+
+    Attributes
+    ----------
+    strata : Strata
+        The strata (``strata.table`` gives age, sex, smoking and population of each column).
+    paraneoplastic, sclc, nonparaneoplastic : numpy.ndarray
+        Expected cases, shape ``(k, n_strata)``; ``sclc`` is the SCLC-linked part of
+        ``paraneoplastic``.
+    params : pandas.DataFrame
+        One row per scenario: the resolved parameters (solved relative risks ``male_rr_*``,
+        ``smoking_rr_*_former``/``_current``), the prevalent and incident paraneoplastic
+        shares and the constants ``c_paraneoplastic``, ``c_nonparaneoplastic``. Rows refused
+        with ``errors="nan"`` have ``ok`` False and NaN counts.
+    offset : int
+        Position of the first scenario of this chunk in the whole batch.
+    """
+
+    strata: Strata
+    paraneoplastic: np.ndarray
+    sclc: np.ndarray
+    nonparaneoplastic: np.ndarray
+    params: pd.DataFrame
+    offset: int = 0
+
+    @property
+    def cases(self) -> np.ndarray:
+        """Expected cases of both types, shape ``(k, n_strata)``."""
+        return self.paraneoplastic + self.nonparaneoplastic
+
+    def totals(self) -> pd.DataFrame:
+        """Crude figures per scenario.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per scenario: ``scenario`` (position in the batch), ``population``,
+            ``expected_paraneoplastic``, ``expected_sclc``, ``expected_nonparaneoplastic``,
+            ``expected_cases``, ``prevalence`` (crude), ``paraneoplastic_share`` (prevalent).
+        """
+        n = self.strata.total
+        p = self.paraneoplastic.sum(axis=1)
+        s = self.sclc.sum(axis=1)
+        q = self.nonparaneoplastic.sum(axis=1)
+        return pd.DataFrame({
+            "scenario": np.arange(self.offset, self.offset + p.size),
+            "population": n, "expected_paraneoplastic": p, "expected_sclc": s,
+            "expected_nonparaneoplastic": q, "expected_cases": p + q,
+            "prevalence": (p + q) / n, "paraneoplastic_share": p / (p + q),
+        })
+
+
+# ---------------------------------------------------------------------- solver
+def _profiles(strata: Strata, P: dict, sel: np.ndarray | slice) -> tuple:
+    """Age x sex profile arrays (rows, m) for both types of the selected scenarios."""
+    a_p = age_profile("paraneoplastic", strata.ages, strata.male,
+                      mean=P["age_paraneoplastic_mean"][sel], sd=P["age_paraneoplastic_sd"][sel])
+    variants = P["age_profile_nonparaneoplastic"][sel]
+    uniq = pd.unique(variants)
+    if uniq.size == 1:
+        a_n = age_profile(uniq[0], strata.ages, strata.male)
+    else:
+        a_n = np.empty(a_p.shape)
+        for v in uniq:
+            a_n[variants == v] = age_profile(v, strata.ages, strata.male)[0]
+    return a_p, a_n
+
+
+def _group_sums(strata: Strata, a: np.ndarray) -> np.ndarray:
+    """``G[k, sex, j] = sum over ages of N * a`` (shape (k, 2, 3))."""
+    out = np.empty((a.shape[0], 2, 3))
+    for sex_index, is_male in enumerate((False, True)):
+        rows = strata.male == is_male
+        out[:, sex_index, :] = a[:, rows] @ strata.counts[rows].astype(float)
+    return out
+
+
+def _solve_type(G: np.ndarray, P: dict, t: str, sel) -> tuple:
+    """Solve the male RR and the smoking RRs of type ``t``; returns (m, s (k, 3), err mask)."""
+    phi = P["former_excess_fraction"][sel]
+    k = phi.size
+    G = np.broadcast_to(G, (k, 2, 3))
+    male_target = P[f"male_target_{t}"]
+    smoker_target = P[f"smoker_target_{t}"]
+    s = np.ones((k, 3))
+    if smoker_target:
+        q_s = P[f"smoker_{t}"][sel]
+        s[:, 1] = 1.0
+        s[:, 2] = 1.0
+    else:
+        s[:, 1] = P[f"former_{t}"][sel]
+        s[:, 2] = P[f"current_{t}"][sel]
+    m = np.ones(k) if male_target else P[f"male_{t}"][sel].copy()
+    if male_target:
+        q_m = P[f"male_{t}"][sel]
+    infeasible = np.zeros(k, dtype=bool)
+    if not (male_target or smoker_target):
+        return m, s, infeasible, np.zeros(k, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(_MAX_ITER):
+            if male_target:
+                women = (G[:, 0, :] * s).sum(axis=1)
+                men = (G[:, 1, :] * s).sum(axis=1)
+                m = q_m / (1.0 - q_m) * women / men
+            if smoker_target:
+                H = G[:, 0, :] + m[:, None] * G[:, 1, :]
+                r = (q_s / (1.0 - q_s) * H[:, 0] - (1.0 - phi) * H[:, 1]) / (
+                    phi * H[:, 1] + H[:, 2])
+                infeasible |= ~(r > 0)
+                r = np.where(r > 0, r, 1.0)
+                s[:, 1] = 1.0 + phi * (r - 1.0)
+                s[:, 2] = r
+            if not (male_target and smoker_target):
+                break
+            men = (G[:, 1, :] * s).sum(axis=1) * m
+            total = men + (G[:, 0, :] * s).sum(axis=1)
+            done = (np.abs(men / total - q_m) <= _TOL * q_m) | infeasible | ~np.isfinite(total)
+            if done.all():
+                break
+    bad = infeasible | ~np.isfinite(m) | ~(m > 0)
+    return np.where(bad, 1.0, m), s, infeasible, bad & ~infeasible
+
+
+def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
+              share_prev: np.ndarray) -> tuple:
+    """Calibrate in ``ref`` and evaluate in ``target`` for the scenarios ``sel``."""
+    a_ref = _profiles(ref, P, sel)
+    same = target is ref
+    a_tgt = a_ref if same else _profiles(target, P, sel)
+    prev = P["prevalence"][sel]
+    shares = (share_prev[sel], 1.0 - share_prev[sel])
+    k = prev.size
+    solved, arrays, problems = {}, [], {}
+    for t, a_r, a_t, share in zip(TYPES, a_ref, a_tgt, shares, strict=True):
+        G = np.broadcast_to(_group_sums(ref, a_r), (k, 2, 3))
+        m, s, infeasible, degenerate = _solve_type(G, P, t, sel)
+        weight = (G * np.stack([np.ones(k), m], axis=1)[:, :, None] * s[:, None, :]).sum(
+            axis=(1, 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(share > 0, prev * ref.total * share / weight, 0.0)
+        degenerate |= ~np.isfinite(c)
+        c = np.where(np.isfinite(c), c, 0.0)
+        problems[f"infeasible_{t}"] = infeasible
+        problems[f"degenerate_{t}"] = degenerate
+        solved[t] = (c, m, s)
+        # stratum probabilities in the target population: (k, m_rows, 3)
+        risk = (c[:, None] * a_t * np.where(target.male[None, :], m[:, None], 1.0))
+        arrays.append(risk[:, :, None] * s[:, None, :])
+    prob = arrays[0] + arrays[1]
+    populated = target.counts > 0
+    too_high = (np.where(populated[None], prob, 0.0) > 1.0).any(axis=(1, 2))
+    if not same:
+        too_high |= _prob_above_one(ref, a_ref, solved)
+    problems["probability"] = too_high
+    failed = np.zeros(k, dtype=bool)
+    for key, mask in problems.items():
+        if mask.any():
+            failed |= mask
+            if errors == "raise":
+                _raise_problem(key, mask, sel, P)
+    counts = target.counts.astype(float)[None]
+    para = (arrays[0] * counts).reshape(k, -1)
+    nonpara = (arrays[1] * counts).reshape(k, -1)
+    if failed.any():
+        para[failed] = np.nan
+        nonpara[failed] = np.nan
+    sclc = para * P["sclc_share"][sel][:, None]
+    return para, sclc, nonpara, solved, failed
+
+
+def _prob_above_one(ref: Strata, a_ref: tuple, solved: dict) -> np.ndarray:
+    prob = 0.0
+    for t, a in zip(TYPES, a_ref, strict=True):
+        c, m, s = solved[t]
+        risk = c[:, None] * a * np.where(ref.male[None, :], m[:, None], 1.0)
+        prob = prob + risk[:, :, None] * s[:, None, :]
+    return (np.where((ref.counts > 0)[None], prob, 0.0) > 1.0).any(axis=(1, 2))
+
+
+def _raise_problem(key: str, mask: np.ndarray, sel: slice, P: dict) -> None:
+    caller = P.get("caller", _CALLER)
+    if caller == _CALLER:
+        rows = describe_rows(mask, np.arange(sel.start, sel.start + mask.size))
+    else:
+        rows = f"'{P.get('name', 'custom')}'"
+    if key.startswith("infeasible_"):
+        t = key.removeprefix("infeasible_")
+        raise ValueError(
+            f"{caller}: smoker_share_{t} cannot be reached for scenario {rows}: even a "
+            f"current-smoker relative risk near 0 leaves former smokers the risk "
+            f"1 - former_excess_fraction, which gives more ever smokers among cases than the "
+            f"target. Raise smoker_share_{t}, lower former_excess_fraction, or give "
+            f"smoking_rr_{t} instead.")
+    if key.startswith("degenerate_"):
+        t = key.removeprefix("degenerate_")
+        raise ValueError(
+            f"{caller}: the {t} risks cannot be calibrated for scenario {rows}: the reference "
+            "population has no persons of the sex, smoking status or ages that the profile and "
+            "the target shares need. Use a reference population with adults of both sexes.")
+    raise ValueError(
+        f"{caller}: the calibrated case probability exceeds 1 in some stratum at scenario "
+        f"{rows}: the prevalence is too high for the age profile and relative risks (the "
+        "cases would be concentrated in too few persons). Lower the prevalence or the relative "
+        "risks, or widen the age profile (age_paraneoplastic_sd).")
+
+
+def _params_frame(P: dict, sel: slice, solved: dict, share_prev: np.ndarray,
+                  failed: np.ndarray) -> pd.DataFrame:
+    out = {}
+    for t in TYPES:
+        c, m, s = solved[t]
+        out[f"male_rr_{t}"] = m
+        out[f"smoking_rr_{t}_former"] = s[:, 1]
+        out[f"smoking_rr_{t}_current"] = s[:, 2]
+        out[f"c_{t}"] = c
+    sp = share_prev[sel]
+    dp, dn = P["duration_paraneoplastic"][sel], P["duration_nonparaneoplastic"][sel]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inc = (sp / dp) / (sp / dp + (1.0 - sp) / dn)
+    out["paraneoplastic_share_prevalent"] = sp
+    out["paraneoplastic_share_incident"] = inc
+    out["ok"] = ~failed
+    frame = pd.DataFrame(out)
+    frame.index = pd.RangeIndex(sel.start, sel.start + len(frame))
+    return frame
+
+
+def _as_scenario(base):
+    from lems_epi.scenario import Scenario
+
+    if base is None:
+        return Scenario.named("seed-base")
+    if isinstance(base, str):
+        return Scenario.named(base)
+    if not isinstance(base, Scenario):
+        raise TypeError(f"{_CALLER}: 'base' must be a Scenario or a scenario name, got "
+                        f"{type(base).__name__}.")
+    return base
+
+
+def batch_expected(params, population=None, *, base=None, reduce: Callable | None = None,
+                   chunk_size: int = 2000, errors: str = "raise", _caller: str = _CALLER):
+    """Expected LEMS cases by stratum for a batch of scenarios, as arrays.
+
+    This is the vectorised core of the risk model: :func:`lems_epi.expected_counts` is its
+    one-scenario case. Every step (age profiles with per-scenario mean and SD, the closed-form
+    constants, the relative risks solved from shares of cases) is array code over the
+    scenarios of a chunk, with no Python loop per scenario.
+
+    Parameters
+    ----------
+    params : pandas.DataFrame
+        One row per scenario, one column per numeric parameter (names in ``PARAMETERS``:
+        the :class:`~lems_epi.Scenario` field names, with the smoking relative risks split into
+        ``smoking_rr_<type>_former`` and ``smoking_rr_<type>_current``), optionally the text
+        columns ``paraneoplastic_share_of`` and ``age_profile_nonparaneoplastic``. Missing
+        columns take the base scenario's value. For each type and factor the column decides
+        the form: a ``male_share_<type>`` column is a target share of cases (the relative risk
+        is solved per row), a ``male_rr_<type>`` column is a relative risk; giving both is an
+        error. Without either column, the base scenario's form is used. A row with a current
+        smoking RR but no former RR (column absent, base in share form) gets former RR
+        ``1 + former_excess_fraction * (current - 1)``.
+    population : str or pandas.DataFrame, optional
+        Population in which the expected counts are returned (default: the base scenario's
+        reference population). Calibration always happens in the base scenario's reference
+        population, so another population gives other crude figures.
+    base : Scenario or str, optional
+        Scenario supplying the missing parameters, the smoking table and the reference
+        population (default ``"seed-base"``).
+    reduce : callable, optional
+        Called with each chunk's :class:`BatchResult`; its return values (arrays stacked along
+        the first axis, or DataFrames concatenated) are returned instead of the full arrays.
+        Use it to keep memory small: 100,000 scenarios x 600 strata is 480 MB per array.
+    chunk_size : int, default 2000
+        Scenarios per chunk.
+    errors : {"raise", "nan"}, default "raise"
+        What to do with a scenario that cannot be calibrated (smoker share out of reach,
+        stratum probability above 1): raise a ValueError naming the rows, or return NaN counts
+        for it (``params["ok"]`` is False).
+
+    Returns
+    -------
+    BatchResult or the concatenated ``reduce`` outputs
+        Without ``reduce``, one :class:`BatchResult` with arrays of shape
+        ``(k, n_strata)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> params = pd.DataFrame({"prevalence": [2.7e-6, 7e-6],
+    ...                        "male_share_paraneoplastic": [0.72, 0.79]})
+    >>> res = batch_expected(params, "denmark-2013", base="seed-base")
+    >>> res.paraneoplastic.shape
+    (2, 600)
+    >>> (res.cases.sum(axis=1) / res.strata.total).round(10).tolist()
+    [2.7e-06, 7e-06]
+    >>> bool(res.params["male_rr_paraneoplastic"].iloc[1] > res.params[
+    ...     "male_rr_paraneoplastic"].iloc[0])
+    True
+
+    Crude figures on another population, reduced per chunk:
+
+    >>> tot = batch_expected(params, "finland-2016", reduce=lambda r: r.totals())
+    >>> list(tot.columns[:3]), len(tot)
+    (['scenario', 'population', 'expected_paraneoplastic'], 2)
+    """
+    base = _as_scenario(base)
+    if errors not in ("raise", "nan"):
+        raise ValueError(f"{_CALLER}: 'errors' must be 'raise' or 'nan', got {errors!r}.")
+    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral)
+            or chunk_size < 1):
+        raise ValueError(f"{_CALLER}: 'chunk_size' must be a positive integer, got "
+                         f"{chunk_size!r}.")
+    P = _param_arrays(params, base)
+    P["caller"], P["name"] = _caller, base.name
+    ref = _strata_for(base.reference_population, base.smoking_prevalence)
+    if population is None:
+        target = ref
+    else:
+        target = _strata_for(population, base.smoking_prevalence)
+        if _same_population(population, base.reference_population):
+            target = ref
+    share = P["paraneoplastic_share"]
+    dp, dn = P["duration_paraneoplastic"], P["duration_nonparaneoplastic"]
+    incident = P["paraneoplastic_share_of"] == "incident"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        converted = share * dp / (share * dp + (1.0 - share) * dn)
+    share_prev = np.where(incident, converted, share)
+    outputs = []
+    for start in range(0, P["k"], int(chunk_size)):
+        sel = slice(start, min(start + int(chunk_size), P["k"]))
+        para, sclc, nonpara, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev)
+        chunk = BatchResult(strata=target, paraneoplastic=para, sclc=sclc,
+                            nonparaneoplastic=nonpara,
+                            params=_params_frame(P, sel, solved, share_prev, failed),
+                            offset=start)
+        outputs.append(chunk if reduce is None else reduce(chunk))
+    if reduce is None:
+        if len(outputs) == 1:
+            return outputs[0]
+        return BatchResult(
+            strata=target,
+            paraneoplastic=np.concatenate([o.paraneoplastic for o in outputs]),
+            sclc=np.concatenate([o.sclc for o in outputs]),
+            nonparaneoplastic=np.concatenate([o.nonparaneoplastic for o in outputs]),
+            params=pd.concat([o.params for o in outputs]))
+    if all(isinstance(o, pd.DataFrame) for o in outputs):
+        return pd.concat(outputs, ignore_index=True)
+    if all(isinstance(o, (pd.Series,)) for o in outputs):
+        return pd.concat(outputs)
+    try:
+        return np.concatenate([np.atleast_1d(np.asarray(o)) for o in outputs])
+    except ValueError:
+        return outputs
+
+
+def _same_population(a, b) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a == b
+
+
+_STRATA_CACHE: dict = {}
+
+
+def _strata_for(population, smoking) -> Strata:
+    """Strata of a population, cached for shipped populations with a named smoking table."""
+    if isinstance(population, str) and isinstance(smoking, str):
+        key = (population, smoking)
+        if key not in _STRATA_CACHE:
+            _STRATA_CACHE[key] = make_strata(population, smoking)
+        return _STRATA_CACHE[key]
+    return make_strata(population, smoking)

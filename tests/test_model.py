@@ -1,0 +1,247 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import lems_epi as le
+from lems_epi import Scenario
+from lems_epi.model import batch_expected, expected_counts, make_strata, resolve
+
+NAMED = ["seed-low", "seed-base", "seed-high"]
+COLUMNS = ["age", "sex", "smoking", "population", "expected_paraneoplastic", "expected_sclc",
+           "expected_nonparaneoplastic", "expected_cases"]
+
+
+def _shares(scenario):
+    """Scenario with the literature-like share targets for both factors and types."""
+    return Scenario.named(scenario).replace(
+        male_rr_paraneoplastic=None, male_share_paraneoplastic=0.72,
+        male_rr_nonparaneoplastic=None, male_share_nonparaneoplastic=0.45,
+        smoking_rr_paraneoplastic=None, smoker_share_paraneoplastic=0.98,
+        smoking_rr_nonparaneoplastic=None, smoker_share_nonparaneoplastic=0.5)
+
+
+def _all_scenarios():
+    names = list(le.scenarios()["name"])
+    out = [Scenario.named(n) for n in names]
+    out += [Scenario.named(n).replace(paraneoplastic_share_of="incident") for n in NAMED]
+    out += [_shares("seed-base"), _shares("seed-low").replace(paraneoplastic_share_of="incident")]
+    return out
+
+
+def _case_mean_age(table, column):
+    w = table[column].to_numpy()
+    return float((w * (table["age"].to_numpy() + 0.5)).sum() / w.sum())
+
+
+# ------------------------------------------------------------------ strata
+def test_columns_and_whole_person_split_keeps_each_age_sex_total():
+    t = expected_counts("seed-base")
+    assert list(t.columns) == COLUMNS
+    assert len(t) == 100 * 2 * 3
+    assert list(t["smoking"].iloc[:3]) == ["never", "former", "current"]
+    assert t["population"].dtype == np.int64
+    pop = le.population("denmark-2013")
+    split = t.groupby(["age", "sex"], observed=True)["population"].sum().reset_index()
+    merged = pop.merge(split, on=["age", "sex"], suffixes=("", "_split"))
+    assert len(merged) == len(pop)
+    assert (merged["population"] == merged["population_split"]).all()
+    # each part is within one person of the exact share (largest remainder)
+    sm = le.populations.smoking_by_age(le.populations.smoking_prevalence(),
+                                       pop["age"], pop["sex"].astype(str))
+    exact = pop["population"].to_numpy()[:, None] * sm
+    parts = t["population"].to_numpy().reshape(-1, 3)
+    assert np.abs(parts - exact).max() < 1.0
+    assert (parts[pop["age"].to_numpy() < 15, 1:] == 0).all()   # no smokers under 15
+
+
+def test_largest_remainder_exact_small_case():
+    pop = pd.DataFrame({"age": [50, 50], "sex": ["female", "male"], "population": [7, 10]})
+    st = make_strata(pop)
+    # shares 45-54: female 0.48/0.30/0.22, male 0.40/0.34/0.26
+    # female 7 -> 3.36, 2.10, 1.54 -> floors 3, 2, 1 (+1 to the largest remainder: current)
+    # male 10 -> 4.0, 3.4, 2.6 -> floors 4, 3, 2 (+1 to current, .6 > .4)
+    assert st.counts.tolist() == [[3, 2, 2], [4, 3, 3]]
+
+
+def test_population_with_smoking_column_is_used_as_is():
+    pop = pd.DataFrame({"age": [60, 60, 60, 60], "sex": ["male"] * 3 + ["female"],
+                        "smoking": ["never", "former", "current", "never"],
+                        "population": [100, 200, 300, 400]})
+    st = make_strata(pop)
+    assert st.counts.tolist() == [[400, 0, 0], [100, 200, 300]]
+
+
+# ------------------------------------------------------------------ calibration
+@pytest.mark.parametrize("scenario", _all_scenarios(), ids=lambda s: s.name + "/"
+                         + s.paraneoplastic_share_of)
+def test_calibration_in_reference_population(scenario):
+    t = expected_counts(scenario)
+    cases = t["expected_cases"].sum()
+    para = t["expected_paraneoplastic"].sum()
+    prev = cases / t["population"].sum()
+    assert abs(prev / scenario.prevalence - 1) < 1e-12
+    assert abs(para / cases / scenario.paraneoplastic_share_prevalent - 1) < 1e-12
+    assert abs(t["expected_sclc"].sum() / para / scenario.sclc_share - 1) < 1e-12
+    np.testing.assert_allclose(t["expected_cases"],
+                               t["expected_paraneoplastic"] + t["expected_nonparaneoplastic"])
+
+
+def test_incident_share_is_converted_with_durations():
+    s = Scenario.named("seed-base").replace(paraneoplastic_share_of="incident",
+                                            paraneoplastic_share=0.5)
+    t = expected_counts(s)
+    share = t["expected_paraneoplastic"].sum() / t["expected_cases"].sum()
+    # 0.5 * 2.04 / (0.5 * 2.04 + 0.5 * 25) = 2.04 / 27.04
+    assert share == pytest.approx(2.04 / 27.04, rel=1e-12)
+    rep = le.calibration_report(s).set_index("quantity")
+    assert "incident share 0.5 converted" in rep.loc["paraneoplastic_share_prevalent", "note"]
+    assert rep.loc["paraneoplastic_share_incident", "model"] == pytest.approx(0.5, rel=1e-12)
+
+
+def test_other_population_gives_other_crude_figures_with_same_risks():
+    s = _shares("seed-base")
+    dk = expected_counts(s)
+    fi = expected_counts(s, "finland-2016")
+    prev_fi = fi["expected_cases"].sum() / fi["population"].sum()
+    assert abs(prev_fi / s.prevalence - 1) > 1e-3
+    # same stratum risk for the same (age, sex, smoking) stratum
+    key = ["age", "sex", "smoking"]
+    m = dk.merge(fi, on=key, suffixes=("_dk", "_fi"))
+    m = m[(m["population_dk"] > 0) & (m["population_fi"] > 0)]
+    np.testing.assert_allclose(m["expected_cases_dk"] / m["population_dk"],
+                               m["expected_cases_fi"] / m["population_fi"], rtol=1e-12)
+    rep = le.calibration_report(s, "finland-2016").set_index("quantity")
+    assert "finland-2016" in rep.loc["prevalence", "note"]
+    assert abs(rep.loc["prevalence", "relative_error"]) > 1e-3
+
+
+# ------------------------------------------------------------------ age profiles
+def test_paraneoplastic_profile_adults_with_mean_near_target():
+    for name in NAMED:
+        s = Scenario.named(name)
+        t = expected_counts(s)
+        assert t.loc[t["age"] < 18, "expected_paraneoplastic"].sum() == 0
+        mean = _case_mean_age(t, "expected_paraneoplastic")
+        assert abs(mean - s.age_paraneoplastic_mean) < 3.0
+        over50 = t.loc[t["age"] >= 50, "expected_paraneoplastic"].sum() / \
+            t["expected_paraneoplastic"].sum()
+        assert over50 > 0.8
+
+
+def test_nonparaneoplastic_profiles_order_and_children():
+    base = Scenario.named("seed-base")
+    means, children = {}, {}
+    for v in ("younger", "older", "any-age", "bimodal"):
+        t = expected_counts(base.replace(age_profile_nonparaneoplastic=v))
+        means[v] = _case_mean_age(t, "expected_nonparaneoplastic")
+        children[v] = t.loc[t["age"] < 15, "expected_nonparaneoplastic"].sum() / \
+            t["expected_nonparaneoplastic"].sum()
+    assert means["younger"] < means["any-age"] < means["older"]
+    assert means["younger"] < means["bimodal"] < means["older"]
+    assert children["any-age"] > 0.01
+    assert children["younger"] == children["older"] == children["bimodal"] == 0
+
+
+def test_bimodal_women_younger_men_older():
+    s = Scenario.named("seed-base").replace(age_profile_nonparaneoplastic="bimodal")
+    t = expected_counts(s)
+    young = t[t["age"] < 45].groupby("sex", observed=True)["expected_nonparaneoplastic"].sum()
+    old = t[t["age"] >= 60].groupby("sex", observed=True)["expected_nonparaneoplastic"].sum()
+    assert young["female"] > young["male"]
+    assert old["male"] > old["female"]
+
+
+# ------------------------------------------------------------------ shares -> relative risks
+def test_solved_relative_risks_reproduce_target_shares():
+    s = _shares("seed-base")
+    t = expected_counts(s)
+    male = t["sex"] == "male"
+    ever = t["smoking"] != "never"
+    for typ, q_m, q_s in (("paraneoplastic", 0.72, 0.98), ("nonparaneoplastic", 0.45, 0.5)):
+        col = t[f"expected_{typ}"]
+        assert col[male].sum() / col.sum() == pytest.approx(q_m, rel=1e-10)
+        assert col[ever].sum() / col.sum() == pytest.approx(q_s, rel=1e-10)
+    # former RR = 1 + phi (current - 1) in every stratum ratio
+    p = t.attrs["parameters"]
+    for typ in ("paraneoplastic", "nonparaneoplastic"):
+        r = p[f"smoking_rr_{typ}_current"]
+        assert p[f"smoking_rr_{typ}_former"] == pytest.approx(1 + 0.5 * (r - 1), rel=1e-12)
+        row = t[(t["age"] == 60) & (t["sex"] == "male")]
+        risk = (row[f"expected_{typ}"] / row["population"]).to_numpy()
+        assert risk[2] / risk[0] == pytest.approx(r, rel=1e-10)
+
+
+def test_resolve_returns_rr_form_with_same_risks():
+    s = _shares("seed-base")
+    r = resolve(s)
+    assert r.male_share_paraneoplastic is None
+    assert r.smoker_share_nonparaneoplastic is None
+    assert r.male_rr_paraneoplastic > 1
+    assert "solved from male_share_paraneoplastic=0.72" in r.description
+    np.testing.assert_allclose(expected_counts(r)["expected_cases"],
+                               expected_counts(s)["expected_cases"], rtol=1e-9)
+
+
+# ------------------------------------------------------------------ batch
+def test_batch_equals_one_at_a_time():
+    base = _shares("seed-base")
+    params = pd.DataFrame({
+        "prevalence": [2.7e-6, 7e-6, 4e-6],
+        "paraneoplastic_share": [0.5, 0.6, 0.3],
+        "age_paraneoplastic_mean": [60.0, 65.0, 55.0],
+        "age_paraneoplastic_sd": [9.0, 7.0, 12.0],
+        "male_share_paraneoplastic": [0.72, 0.79, 0.6],
+        "smoker_share_nonparaneoplastic": [0.3, 0.5, 0.6],
+        "age_profile_nonparaneoplastic": ["bimodal", "younger", "older"],
+        "paraneoplastic_share_of": ["incident", "prevalent", "incident"],
+    })
+    for pop in (None, "finland-2016"):
+        res = batch_expected(params, pop, base=base, chunk_size=2)
+        for i, row in params.iterrows():
+            one = expected_counts(base.replace(**row.to_dict()), pop)
+            np.testing.assert_allclose(res.paraneoplastic[i], one["expected_paraneoplastic"],
+                                       rtol=1e-10)
+            np.testing.assert_allclose(res.sclc[i], one["expected_sclc"], rtol=1e-10)
+            np.testing.assert_allclose(res.nonparaneoplastic[i],
+                                       one["expected_nonparaneoplastic"], rtol=1e-10)
+
+
+def test_batch_reduce_and_rr_columns():
+    params = pd.DataFrame({"male_rr_paraneoplastic": [1.0, 3.0],
+                           "smoking_rr_paraneoplastic_current": [10.0, 20.0]})
+    tot = batch_expected(params, base="seed-base", reduce=lambda r: r.totals(), chunk_size=1)
+    assert len(tot) == 2
+    assert list(tot["scenario"]) == [0, 1]
+    np.testing.assert_allclose(tot["prevalence"], 7e-6, rtol=1e-12)
+    res = batch_expected(params, base="seed-base")
+    # former RR taken from the base (4.0) since the base is in RR form
+    assert res.params["smoking_rr_paraneoplastic_former"].tolist() == [4.0, 4.0]
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_input_errors():
+    with pytest.raises(ValueError, match="unknown population 'sweden-2013'"):
+        expected_counts("seed-base", "sweden-2013")
+    with pytest.raises(TypeError, match="'scenario' must be a Scenario"):
+        expected_counts(3.0)
+    s = Scenario.named("seed-base").replace(prevalence=0.5, age_paraneoplastic_sd=0.5)
+    with pytest.raises(ValueError, match="probability exceeds 1"):
+        expected_counts(s)
+    s = Scenario.named("seed-base").replace(smoking_rr_nonparaneoplastic=None,
+                                            smoker_share_nonparaneoplastic=0.05)
+    with pytest.raises(ValueError, match="smoker_share_nonparaneoplastic cannot be reached"):
+        expected_counts(s)
+    with pytest.raises(ValueError, match="unknown parameter column"):
+        batch_expected(pd.DataFrame({"prevalance": [1e-6]}))
+    with pytest.raises(ValueError, match="'prevalence' must be a proportion"):
+        batch_expected(pd.DataFrame({"prevalence": [1e-6, 2.0]}))
+    with pytest.raises(ValueError, match="not both"):
+        batch_expected(pd.DataFrame({"male_rr_paraneoplastic": [1.0],
+                                     "male_share_paraneoplastic": [0.7]}))
+    bad = pd.DataFrame({"prevalence": [7e-6, 0.5], "age_paraneoplastic_sd": [9.0, 0.5]})
+    with pytest.raises(ValueError, match=r"rows \[1\]"):
+        batch_expected(bad)
+    res = batch_expected(bad, errors="nan")
+    assert res.params["ok"].tolist() == [True, False]
+    assert np.isnan(res.paraneoplastic[1]).all()
+    assert np.isfinite(res.paraneoplastic[0]).all()
