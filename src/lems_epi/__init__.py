@@ -4,6 +4,7 @@ The public API is listed in ``__all__``; importing the package changes no global
 """
 
 from lems_epi.model import calibration_report, expected_counts
+from lems_epi.evidence import conflicts, evidence
 from lems_epi.populations import (
     age_bands,
     band_ages,
@@ -43,6 +44,8 @@ __all__ = [
     "age_bands",
     "band_ages",
     "band_population",
+    "conflicts",
+    "evidence",
     "calibration_report",
     "expected_counts",
     "life_table",

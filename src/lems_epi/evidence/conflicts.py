@@ -1,0 +1,224 @@
+"""Where the sources disagree: one row per parameter, with the spread and who says what."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lems_epi._validation import check_positive_number
+from lems_epi.evidence.table import evidence, validate_evidence
+
+__all__ = ["CONFLICT_COLUMNS", "READINGS", "conflicts"]
+
+CONFLICT_COLUMNS = ("parameter", "unit", "low", "high", "source_low", "source_high",
+                    "n_sources", "sources", "reading")
+
+#: Qualitative parameters whose readings are turned into numbers by assumption rows of
+#: another parameter (same ``reading`` label).
+QUANTIFIED_BY = {"age_profile_nonparaneoplastic": "onset_age_nonparaneoplastic"}
+
+#: One sentence per parameter that reads the disagreement (written for the shipped table).
+READINGS = {
+    "prevalence":
+        "The seeds' 4-10 per million lies entirely above every population-based estimate "
+        "(2.32 South Holland, 2.6-3.3 US veterans, 2.7 with CI 1.9-3.5 Japan) and above the "
+        "reference works' 2-3.5, so only Orphanet's 1-9 band and Deenen's bare upper bound "
+        "reach it.",
+    "incidence":
+        "Measured incidences of 0.48-0.7 per million person-years sit below the 0.75 and 1.0 "
+        "quoted as background figures in an abstract and a textbook, a spread no seed "
+        "addresses.",
+    "prevalent_cases":
+        "The 400 US cases count only SCLC-associated LEMS while 800-1000 is an extrapolation "
+        "for all LEMS, so the two differ mainly in their denominator.",
+    "paraneoplastic_share":
+        "The seeds' 50-60% and 'nearly 50%' match the unbiased cohorts (47-51%), but sources "
+        "range from 'almost one third' to 78% because small, referral or case-report series "
+        "and any-tumour versus SCLC-only counts are mixed.",
+    "sclc_share_of_all":
+        "The share of all LEMS with SCLC runs from a third (Japan, n=30) to 70% (South "
+        "Holland, n=10); the large Dutch and UK cohorts give 49-54% and the reviews' 'about "
+        "60%' is the figure seed 001 attaches to the wrong denominator.",
+    "sclc_share":
+        "Seed 001 says 60% of paraneoplastic LEMS have SCLC, but tumour-bearing cohorts give "
+        "71-84% and the literature's ~60% is the share of all LEMS, a denominator confusion "
+        "shared by one ambiguously worded review.",
+    "lems_share_among_sclc":
+        "Hospital series and reviews put LEMS at 1.3-6% of SCLC patients (the classic figure "
+        "is 3%), while population and claims data find only 0.16-0.44%, a gap usually read as "
+        "under-diagnosis.",
+    "onset_age_paraneoplastic":
+        "The seeds' 'around 60' and 'over 50' agree with medians of 58-65, but Japan reports "
+        "a mean of 67 and some figures are ages at diagnosis or usual lower limits rather "
+        "than means.",
+    "onset_age_nonparaneoplastic":
+        "Central onset ages for non-paraneoplastic LEMS range from the 30s (the younger, mostly "
+        "female peak of a bimodal pattern) to 58 (Japan, UK), which is why one 'younger' or "
+        "'older' age distribution fits only part of the evidence.",
+    "onset_age_all":
+        "Mean or median onset ages of all LEMS cluster at 55-62, and the apparent spread down "
+        "to 40 comes from 'usually over 40', a lower limit rather than a centre.",
+    "age_profile_nonparaneoplastic":
+        "The seeds read non-paraneoplastic onset as younger (seed 001), older (seed 002) or "
+        "any age (seed 004), while the literature describes a bimodal pattern with peaks near "
+        "35 and 60, so each seed is partly right and the assumed mean onset moves from 40 to "
+        "62.",
+    "male_share_all":
+        "The seeds' 'slightly more men' (assumed 55%) sits inside a spread from 38% men in "
+        "the largest prospective UK cohort (62% women) to 75% in a Japanese review, because "
+        "the male share of all LEMS depends on how many cases are paraneoplastic.",
+    "male_share_paraneoplastic":
+        "Both sources find paraneoplastic LEMS strongly male (70% and 79%), far more than the "
+        "seeds' 'slightly more men'; the gap between them is within small-sample noise.",
+    "male_share_nonparaneoplastic":
+        "Non-paraneoplastic LEMS is read as sex-balanced in the published case review and "
+        "BMJ Best Practice but as two-thirds female in Japan, so the seeds' male excess does "
+        "not hold for this type.",
+    "smoker_share_sclc":
+        "Every SCLC-LEMS patient has smoked (ever smoking, 100%), but only 86% still smoked at "
+        "diagnosis and 66% at onset in the UK cohort, so the figures differ by definition "
+        "(ever versus current) more than by population.",
+    "smoker_share_nonparaneoplastic":
+        "The UK cohort's 16% current smokers at onset and Medscape's 'only half are long-term "
+        "smokers' disagree threefold, partly because one counts current and the other "
+        "lifetime smoking.",
+    "vgcc_positive_all":
+        "Overall P/Q-type VGCC antibody positivity is given as 83% (an incomplete excerpt), "
+        "85-90% and 'more than 90%', differences that reflect assays, case mix and what "
+        "counted as LEMS.",
+    "survival_median_sclc_lems":
+        "Median survival from SCLC diagnosis with LEMS is 15-19.6 months in Dutch and UK "
+        "series but 30 months in a Chinese series of 19, always longer than SCLC alone.",
+    "survival_median_sclc_only":
+        "Comparison groups of SCLC without LEMS survive 7-10 months, but general SCLC figures "
+        "by stage run from 9-11 (extensive) to 14-20 months (limited), so the comparator's "
+        "stage mix decides how large the LEMS advantage looks.",
+}
+
+
+def _figure(row) -> tuple[float, float]:
+    """Lowest and highest number a row states (its interval, or its single number)."""
+    numbers = [row[c] for c in ("low", "value", "high") if not np.isnan(row[c])]
+    return min(numbers), max(numbers)
+
+
+def _label(lo: float, hi: float) -> str:
+    return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+
+
+def _figures(table: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per comparable figure.
+
+    Comparable are numeric seed and literature rows, and qualitative rows whose reading an
+    assumption row turns into a number.
+    """
+    assumptions = table[table["kind"] == "assumption"]
+    rows = []
+    for _, row in table[table["kind"] != "assumption"].iterrows():
+        parameter, reading = row["parameter"], row["reading"]
+        if row["statistic"] != "qualitative":
+            lo, hi = _figure(row)
+            rows.append((parameter, row["unit"], row["source_id"], row["source_id"], lo, hi,
+                         _label(lo, hi)))
+            continue
+        target = QUANTIFIED_BY.get(parameter, parameter)
+        match = assumptions[(assumptions["parameter"] == target)
+                            & (assumptions["reading"] == reading) & (reading != "")]
+        if match.empty:
+            continue  # a claim with no number and no assumed number cannot be placed
+        assumed = match.iloc[0]
+        centre = assumed["value"] if not np.isnan(assumed["value"]) else np.mean(
+            _figure(assumed))
+        rows.append((parameter, assumed["unit"], row["source_id"],
+                     f"{row['source_id']} ({reading})", centre, centre,
+                     f"{reading} (assumed {centre:g})"))
+    return pd.DataFrame(rows, columns=["parameter", "unit", "source_id", "tag", "lo", "hi",
+                                       "label"])
+
+
+def conflicts(*, rtol: float = 0.05, data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per parameter on which the sources disagree.
+
+    Every seed and literature row with a number is a figure: the interval ``[low, high]``
+    when it gives one (a range, a band or a confidence interval), else its single number.
+    A qualitative row counts too when an assumption row quantifies its ``reading`` (for
+    example seed 004's "slightly more men" is placed at the assumed 55% men, and the
+    non-paraneoplastic age readings at their assumed mean onset ages). Assumption rows are
+    never sources themselves.
+
+    A parameter is a conflict when figures come from at least two sources and they do not
+    all overlap: the largest lower end exceeds the smallest upper end by more than ``rtol``
+    times the latter. A parameter with a single source, or whose figures overlap, is not
+    listed.
+
+    Parameters
+    ----------
+    rtol : float, default 0.05
+        Relative tolerance within which two figures count as agreeing.
+    data : pandas.DataFrame, optional
+        An evidence table to read instead of the shipped one (validated with
+        :func:`~lems_epi.evidence.validate_evidence`, without requiring the seeds).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``parameter``, ``unit``, ``low`` and ``high`` (the lowest and highest number
+        any source states), ``source_low`` and ``source_high`` (the ``source_id`` values,
+        joined by ``"; "``, that state them), ``n_sources`` (distinct sources with a figure),
+        ``sources`` (every ``source_id: figure``, joined by ``"; "``) and ``reading`` (one
+        sentence on the disagreement). Rows follow the order of
+        :data:`~lems_epi.evidence.PARAMETERS`.
+
+    Raises
+    ------
+    ValueError
+        If ``rtol`` is negative or ``data`` is not a valid evidence table.
+
+    Examples
+    --------
+    >>> c = conflicts()
+    >>> c.loc[c["parameter"] == "prevalence", ["parameter", "low", "high", "n_sources"]]
+        parameter  low  high  n_sources
+    0  prevalence  1.0  10.0         11
+    >>> age = c[c["parameter"] == "age_profile_nonparaneoplastic"].iloc[0]
+    >>> float(age["low"]), float(age["high"]), age["unit"]
+    (40.0, 62.0, 'years')
+    >>> age["source_low"], age["source_high"]
+    ('001_0550fcf935f6308b (younger)', '002_a567babd76eed526 (older)')
+    """
+    from lems_epi.evidence.table import PARAMETERS
+
+    rtol = check_positive_number(rtol, name="rtol", caller="conflicts", allow_zero=True)
+    table = evidence() if data is None else validate_evidence(data, require_seeds=False)
+    figures = _figures(table)
+    out = []
+    for parameter in PARAMETERS:
+        f = figures[figures["parameter"] == parameter]
+        if f["source_id"].nunique() < 2:
+            continue
+        top_low, bottom_high = f["lo"].max(), f["hi"].min()
+        if top_low - bottom_high <= rtol * abs(bottom_high):
+            continue
+        low, high = f["lo"].min(), f["hi"].max()
+        out.append({
+            "parameter": parameter,
+            "unit": f["unit"].iloc[0],
+            "low": float(low),
+            "high": float(high),
+            "source_low": _who(f, f["lo"] == low),
+            "source_high": _who(f, f["hi"] == high),
+            "n_sources": int(f["source_id"].nunique()),
+            "sources": "; ".join(f"{s}: {lab}" for s, lab in zip(f["source_id"], f["label"],
+                                                             strict=True)),
+            "reading": READINGS.get(parameter, _fallback(parameter, low, high)),
+        })
+    return pd.DataFrame(out, columns=list(CONFLICT_COLUMNS))
+
+
+def _who(figures: pd.DataFrame, mask) -> str:
+    return "; ".join(dict.fromkeys(figures.loc[mask, "tag"]))
+
+
+def _fallback(parameter: str, low: float, high: float) -> str:
+    return (f"Sources give {parameter} from {low:g} to {high:g}; read the rows of "
+            f"evidence(parameter={parameter!r}) to see why.")
