@@ -1,0 +1,142 @@
+"""Tests of lems_epi.sensitivity.bias: E-values and outcome misclassification."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from lems_epi.sensitivity import (
+    correct_misclassification,
+    e_value,
+    misclassify_outcome,
+    outcome_misclassification,
+)
+
+
+def _hand(rr):
+    """VanderWeele and Ding (2017): E = RR + sqrt(RR (RR - 1)), with 1/RR below 1."""
+    rr = 1 / rr if rr < 1 else rr
+    return rr + math.sqrt(rr * (rr - 1))
+
+
+@pytest.mark.parametrize("rr", [1.0, 1.2, 2.0, 3.9, 10.0, 0.5, 0.25])
+def test_e_value_matches_the_published_formula(rr):
+    got = e_value(rr)["e_value"].item()
+    assert got == pytest.approx(_hand(rr), rel=1e-12)
+
+
+def test_e_value_worked_example_of_the_paper():
+    # Ann Intern Med 2017: RR 3.9 (95% CI 1.8 to 8.7) -> E-values 7.26 and 3.0
+    r = e_value(3.9, 1.8, 8.7)
+    assert r["e_value"].item() == pytest.approx(3.9 + math.sqrt(3.9 * 2.9), rel=1e-12)
+    assert r["e_value"].item() == pytest.approx(7.26, abs=0.005)
+    assert r["e_value_limit"].item() == pytest.approx(3.0, rel=1e-12)
+
+
+def test_e_value_protective_uses_upper_limit_and_null_interval_gives_one():
+    r = e_value([0.5, 1.5], [0.3, 0.9], [0.8, 2.5])
+    assert r["e_value"].tolist() == pytest.approx([_hand(0.5), _hand(1.5)], rel=1e-12)
+    assert r["e_value_limit"].tolist() == pytest.approx([_hand(1 / 0.8), 1.0], rel=1e-12)
+
+
+def test_e_value_odds_ratio_rare_and_common():
+    rare = e_value(2.5, measure="or")
+    assert rare["e_value"].item() == pytest.approx(_hand(2.5), rel=1e-12)
+    common = e_value(2.5, measure="or", rare_outcome=False)
+    assert common["e_value"].item() == pytest.approx(_hand(math.sqrt(2.5)), rel=1e-12)
+    hr = e_value(2.0, measure="hr", rare_outcome=False)
+    rr = (1 - 0.5 ** math.sqrt(2.0)) / (1 - 0.5 ** math.sqrt(0.5))
+    assert hr["e_value"].item() == pytest.approx(_hand(rr), rel=1e-12)
+
+
+def test_e_value_rejects_bad_input():
+    with pytest.raises(ValueError, match="estimate"):
+        e_value(-1.0)
+    with pytest.raises(ValueError, match="between its limits"):
+        e_value(2.0, 2.5, 3.0)
+    with pytest.raises(ValueError, match="both"):
+        e_value(2.0, lower=1.5)
+    with pytest.raises(ValueError, match="measure"):
+        e_value(2.0, measure="rd")
+
+
+def test_correction_is_exact_on_expected_counts():
+    t, n, se, sp = 120.0, 5000.0, 0.85, 0.995
+    expected_observed = se * t + (1 - sp) * (n - t)
+    assert correct_misclassification(expected_observed, n, sensitivity=se,
+                                     specificity=sp) == pytest.approx(t, rel=1e-12)
+
+
+def test_correction_recovers_true_count_in_expectation(rng):
+    n, t, se, sp = 20_000, 200, 0.8, 0.99
+    truth = pd.DataFrame({"case": np.r_[np.ones(t, int), np.zeros(n - t, int)]})
+    corrected = []
+    for g in rng.spawn(400):
+        obs = misclassify_outcome(truth, sensitivity=se, specificity=sp, rng=g)
+        corrected.append(correct_misclassification(obs["observed_case"].sum(), n,
+                                                   sensitivity=se, specificity=sp))
+    corrected = np.asarray(corrected, dtype=float)
+    # sd of one corrected count: sqrt(var(O)) / (se + sp - 1)
+    var_o = t * se * (1 - se) + (n - t) * sp * (1 - sp)
+    se_mean = math.sqrt(var_o) / (se + sp - 1) / math.sqrt(corrected.size)
+    assert abs(corrected.mean() - t) < 4 * se_mean
+    assert corrected.std(ddof=1) == pytest.approx(math.sqrt(var_o) / (se + sp - 1), rel=0.15)
+
+
+def test_record_level_imputation_recovers_truth_by_group(rng):
+    n1, n0, t1, t0, se, sp = 8000, 12000, 160, 60, 0.75, 0.995
+    truth = pd.DataFrame({
+        "exposed": np.r_[np.ones(n1, int), np.zeros(n0, int)],
+        "case": np.r_[np.ones(t1, int), np.zeros(n1 - t1, int), np.ones(t0, int),
+                      np.zeros(n0 - t0, int)]})
+    obs = misclassify_outcome(truth, sensitivity=se, specificity=sp, rng=rng)
+    res = outcome_misclassification(obs, by="exposed", sensitivity=se, specificity=sp,
+                                    n_draws=500, rng=rng)
+    assert list(res.columns) == ["draw", "group", "sensitivity", "specificity", "n",
+                                 "observed", "corrected", "imputed", "valid"]
+    assert res["valid"].all()
+    means = res.groupby("group")["imputed"].mean()
+    # the imputation is centred on the corrected count of this one observed dataset
+    corrected = res.groupby("group")["corrected"].first()
+    assert means.loc[1] == pytest.approx(corrected.loc[1], abs=3)
+    assert means.loc[0] == pytest.approx(corrected.loc[0], abs=3)
+    # and the corrected count is near the truth within the misclassification noise
+    sd1 = math.sqrt(t1 * se * (1 - se) + (n1 - t1) * sp * (1 - sp)) / (se + sp - 1)
+    assert abs(corrected.loc[1] - t1) < 4 * sd1
+
+
+def test_drawn_sensitivity_and_reproducibility():
+    d = pd.DataFrame({"observed_case": [1] * 30 + [0] * 970})
+    kw = dict(sensitivity=stats.beta(80, 20), specificity=stats.uniform(0.985, 0.01),
+              n_draws=200)
+    a = outcome_misclassification(d, rng=7, **kw)
+    b = outcome_misclassification(d, rng=7, **kw)
+    c = outcome_misclassification(d, rng=8, **kw)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["sensitivity"].equals(c["sensitivity"])
+    assert a["sensitivity"].between(0, 1).all()
+    assert a["sensitivity"].nunique() == 200
+    assert a["valid"].all()
+    # a low specificity makes some corrections impossible: flagged, not hidden
+    low = outcome_misclassification(d, sensitivity=0.8, specificity=stats.uniform(0.95, 0.045),
+                                    n_draws=200, rng=7)
+    invalid = ~low["valid"]
+    assert invalid.any()
+    assert (low.loc[invalid, "corrected"] < 0).all()
+    assert low.loc[invalid, "imputed"].isna().all()
+    assert low.loc[~invalid, "imputed"].notna().all()
+
+
+def test_misclassification_rejects_bad_input():
+    d = pd.DataFrame({"observed_case": [1, 2]})
+    with pytest.raises(ValueError, match="0/1"):
+        outcome_misclassification(d, sensitivity=0.9, specificity=0.9)
+    with pytest.raises(ValueError, match="exceed 1"):
+        correct_misclassification(5, 10, sensitivity=0.4, specificity=0.5)
+    with pytest.raises(ValueError, match="observed"):
+        correct_misclassification(11, 10, sensitivity=0.9, specificity=0.9)
+    with pytest.raises(TypeError, match="sensitivity"):
+        outcome_misclassification(pd.DataFrame({"observed_case": [1, 0]}),
+                                  sensitivity="high", specificity=0.9)
