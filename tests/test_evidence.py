@@ -427,6 +427,19 @@ def test_conflict_computed_from_table():
     assert c["sources"].iloc[0] == "a: 2; b: 4-6; c: 6"
 
 
+def test_claims_without_numbers_give_no_conflict():
+    data = evidence(parameter=["associated_autoimmune", "risk_factor"])
+    c = conflicts(data=data)
+    assert c.empty
+    assert list(c.columns)[:4] == ["parameter", "unit", "low", "high"]
+
+
+def test_shipped_conflicts_return_a_copy():
+    a = conflicts()
+    a.loc[0, "low"] = -5.0
+    assert conflicts().loc[0, "low"] != -5.0
+
+
 def test_conflicts_bad_rtol():
     with pytest.raises(ValueError, match="rtol"):
         conflicts(rtol=-0.1)

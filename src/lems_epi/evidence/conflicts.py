@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
 from lems_epi._validation import check_positive_number
-from lems_epi.evidence.table import evidence, validate_evidence
+from lems_epi.evidence.table import PARAMETERS, evidence, validate_evidence
 
 __all__ = ["CONFLICT_COLUMNS", "READINGS", "conflicts"]
 
@@ -96,12 +98,6 @@ READINGS = {
 }
 
 
-def _figure(row) -> tuple[float, float]:
-    """Lowest and highest number a row states (its interval, or its single number)."""
-    numbers = [row[c] for c in ("low", "value", "high") if not np.isnan(row[c])]
-    return min(numbers), max(numbers)
-
-
 def _label(lo: float, hi: float) -> str:
     return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
 
@@ -112,26 +108,25 @@ def _figures(table: pd.DataFrame) -> pd.DataFrame:
     Comparable are numeric seed and literature rows, and qualitative rows whose reading an
     assumption row turns into a number.
     """
-    assumptions = table[table["kind"] == "assumption"]
+    assumed = {}
+    for a in table[table["kind"] == "assumption"].itertuples(index=False):
+        if a.reading and (a.parameter, a.reading) not in assumed:
+            numbers = [x for x in (a.low, a.high) if not np.isnan(x)]
+            centre = a.value if not np.isnan(a.value) else float(np.mean(numbers))
+            assumed[(a.parameter, a.reading)] = (a.unit, float(centre))
     rows = []
-    for _, row in table[table["kind"] != "assumption"].iterrows():
-        parameter, reading = row["parameter"], row["reading"]
-        if row["statistic"] != "qualitative":
-            lo, hi = _figure(row)
-            rows.append((parameter, row["unit"], row["source_id"], row["source_id"], lo, hi,
-                         _label(lo, hi)))
+    for r in table[table["kind"] != "assumption"].itertuples(index=False):
+        if r.statistic != "qualitative":
+            numbers = [x for x in (r.low, r.value, r.high) if not np.isnan(x)]
+            lo, hi = min(numbers), max(numbers)
+            rows.append((r.parameter, r.unit, r.source_id, r.source_id, lo, hi, _label(lo, hi)))
             continue
-        target = QUANTIFIED_BY.get(parameter, parameter)
-        match = assumptions[(assumptions["parameter"] == target)
-                            & (assumptions["reading"] == reading) & (reading != "")]
-        if match.empty:
+        key = (QUANTIFIED_BY.get(r.parameter, r.parameter), r.reading)
+        if key not in assumed:
             continue  # a claim with no number and no assumed number cannot be placed
-        assumed = match.iloc[0]
-        centre = assumed["value"] if not np.isnan(assumed["value"]) else np.mean(
-            _figure(assumed))
-        rows.append((parameter, assumed["unit"], row["source_id"],
-                     f"{row['source_id']} ({reading})", centre, centre,
-                     f"{reading} (assumed {centre:g})"))
+        unit, centre = assumed[key]
+        rows.append((r.parameter, unit, r.source_id, f"{r.source_id} ({r.reading})", centre,
+                     centre, f"{r.reading} (assumed {centre:g})"))
     return pd.DataFrame(rows, columns=["parameter", "unit", "source_id", "tag", "lo", "hi",
                                        "label"])
 
@@ -174,6 +169,13 @@ def conflicts(*, rtol: float = 0.05, data: pd.DataFrame | None = None) -> pd.Dat
     ValueError
         If ``rtol`` is negative or ``data`` is not a valid evidence table.
 
+    References
+    ----------
+    .. [1] Lipka AF, et al. (2020). Neurology 94(5):e511-e520 (survival of SCLC with and
+       without LEMS, Dutch cohort).
+    .. [2] Maddison P, et al. (2020). Sci Rep (prospective UK LEMS cohort, n=87;
+       https://pmc.ncbi.nlm.nih.gov/articles/PMC7324357).
+
     Examples
     --------
     >>> c = conflicts()
@@ -186,14 +188,21 @@ def conflicts(*, rtol: float = 0.05, data: pd.DataFrame | None = None) -> pd.Dat
     >>> age["source_low"], age["source_high"]
     ('001_0550fcf935f6308b (younger)', '002_a567babd76eed526 (older)')
     """
-    from lems_epi.evidence.table import PARAMETERS
-
     rtol = check_positive_number(rtol, name="rtol", caller="conflicts", allow_zero=True)
-    table = evidence() if data is None else validate_evidence(data, require_seeds=False)
+    if data is None:
+        return _shipped_conflicts(rtol).copy()
+    return _conflicts(validate_evidence(data, require_seeds=False), rtol)
+
+
+@lru_cache(maxsize=8)
+def _shipped_conflicts(rtol: float) -> pd.DataFrame:
+    return _conflicts(evidence(), rtol)
+
+
+def _conflicts(table: pd.DataFrame, rtol: float) -> pd.DataFrame:
     figures = _figures(table)
     out = []
-    for parameter in PARAMETERS:
-        f = figures[figures["parameter"] == parameter]
+    for parameter, f in figures.groupby("parameter", sort=False):
         if f["source_id"].nunique() < 2:
             continue
         top_low, bottom_high = f["lo"].max(), f["hi"].min()
@@ -212,6 +221,8 @@ def conflicts(*, rtol: float = 0.05, data: pd.DataFrame | None = None) -> pd.Dat
                                                              strict=True)),
             "reading": READINGS.get(parameter, _fallback(parameter, low, high)),
         })
+    order = {name: i for i, name in enumerate(PARAMETERS)}
+    out.sort(key=lambda row: order[row["parameter"]])
     return pd.DataFrame(out, columns=list(CONFLICT_COLUMNS))
 
 

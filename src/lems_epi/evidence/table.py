@@ -450,6 +450,16 @@ def evidence(parameter=None, *, kind=None, status=None, source_id=None) -> pd.Da
     TypeError
         If a filter is neither a string nor a list of strings.
 
+    References
+    ----------
+    .. [1] Wirtz PW, et al. (2003). The epidemiology of myasthenia
+       gravis, Lambert-Eaton myasthenic syndrome and their associated tumours in the northern
+       part of the province of South Holland. J Neurol 250(6):698-701.
+    .. [2] Yoshikawa H, et al. (2022). Nationwide survey of
+       Lambert-Eaton myasthenic syndrome in Japan. BMJ Neurol Open 4(2):e000291.
+    .. [3] Titulaer MJ, Lang B, Verschuuren JJ (2011). Lambert-Eaton myasthenic syndrome:
+       from clinical characteristics to therapeutic strategies. Lancet Neurol 10:1098-1107.
+
     Examples
     --------
     >>> t = evidence(parameter="prevalence", kind="seed")
