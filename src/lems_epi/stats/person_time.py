@@ -26,19 +26,33 @@ def _breaks(values, *, name: str, caller: str):
     return arr
 
 
-def _inner_cuts(breaks, lo, hi, offset):
-    """Breaks strictly inside (lo, hi) per row, as ragged (row index, cut time) arrays.
-
-    ``offset`` shifts the breaks to the calendar scale (birth time for age breaks, 0 for
-    calendar breaks); ``lo`` and ``hi`` are on the breaks' own scale.
-    """
+def _inner_range(breaks, lo, hi):
+    """First index and number of the breaks strictly inside (lo, hi), per row."""
     first = np.searchsorted(breaks, lo, side="right")
     last = np.searchsorted(breaks, hi, side="left")
-    count = np.maximum(last - first, 0)
-    rows = np.repeat(np.arange(lo.size), count)
+    return first, np.maximum(last - first, 0)
+
+
+def _ragged(count):
+    """Row index and rank within the row of a ragged array with ``count`` items per row."""
+    rows = np.repeat(np.arange(count.size), count)
     starts = np.cumsum(count) - count
-    within = np.arange(rows.size) - np.repeat(starts, count)
-    return rows, breaks[first[rows] + within] + offset[rows]
+    return rows, np.arange(rows.size) - starts[rows]
+
+
+def _count_age_cuts_below(age_breaks, birth, cut, first, count):
+    """Number of a person's age cuts (birth + age break) strictly before calendar time cut.
+
+    The search runs on the age scale (cut - birth), then is corrected by one step where
+    rounding makes it disagree with the calendar-scale comparison birth + break < cut.
+    """
+    m = age_breaks.size
+    q = np.searchsorted(age_breaks, cut - birth, side="left")
+    prev = age_breaks[np.maximum(q - 1, 0)]
+    q = np.where((q > 0) & (birth + prev >= cut), q - 1, q)
+    nxt = age_breaks[np.minimum(q, m - 1)]
+    q = np.where((q < m) & (birth + nxt < cut), q + 1, q)
+    return np.clip(q - first, 0, count)
 
 
 def _labels(values, keep):
@@ -145,34 +159,44 @@ def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
                              f"{describe_rows(st.isna().to_numpy(), idx)}.")
 
     n = t0.size
-    zeros = np.zeros(n)
-    cut_rows = [np.arange(n), np.arange(n)]
-    cut_times = [t0, t1]
+    empty = np.zeros(n, dtype=np.intp)
+    fp = cp = fa = ca = empty
     if p_br is not None:
-        r, c = _inner_cuts(p_br, t0, t1, zeros)
-        cut_rows.append(r)
-        cut_times.append(c)
+        fp, cp = _inner_range(p_br, t0, t1)
     if a_br is not None:
-        r, c = _inner_cuts(a_br, t0 - b, t1 - b, b)
-        cut_rows.append(r)
-        cut_times.append(c)
-    rows = np.concatenate(cut_rows)
-    times = np.concatenate(cut_times)
-    order = np.lexsort((times, rows))
-    rows, times = rows[order], times[order]
-    # consecutive cut times of the same person bound one piece
-    same = rows[1:] == rows[:-1]
-    person = rows[:-1][same]
-    start = times[:-1][same]
-    end = times[1:][same]
+        fa, ca = _inner_range(a_br, t0 - b, t1 - b)
+    # Each person's cut times (entry, inner period and age cuts, exit) go to consecutive
+    # slots; the slot of an inner cut is found by counting, without a sort: a period cut
+    # counts the person's age cuts strictly before it, an age cut the period cuts at or
+    # before it (so a tie puts the period cut first and gives a zero-length piece).
+    size = cp + ca + 2
+    offset = np.cumsum(size) - size
+    times = np.empty(int(size.sum()))
+    times[offset] = t0
+    times[offset + size - 1] = t1
+    if p_br is not None and cp.any():
+        rows, rank = _ragged(cp)
+        cut = p_br[fp[rows] + rank]
+        below = 0
+        if a_br is not None:
+            below = _count_age_cuts_below(a_br, b[rows], cut, fa[rows], ca[rows])
+        times[offset[rows] + 1 + rank + below] = cut
+    if a_br is not None and ca.any():
+        rows, rank = _ragged(ca)
+        cut = b[rows] + a_br[fa[rows] + rank]
+        below = 0
+        if p_br is not None:
+            below = np.clip(np.searchsorted(p_br, cut, side="right") - fp[rows], 0, cp[rows])
+        times[offset[rows] + 1 + rank + below] = np.clip(cut, t0[rows], t1[rows])
+    is_last = np.zeros(times.size, dtype=bool)
+    is_last[offset + size - 1] = True
+    is_first = np.zeros(times.size, dtype=bool)
+    is_first[offset] = True
+    person = np.repeat(np.arange(n), size - 1)
+    start, end = times[~is_last], times[~is_first]
     length = end - start
-    whole_zero = (t1 == t0)[person]
-    keep = (length > 0) | whole_zero
-    # a zero-length follow-up gives two identical cuts and one piece: keep just that one
+    keep = (length > 0) | (t1 == t0)[person]
     person, start, end, length = person[keep], start[keep], end[keep], length[keep]
-    if whole_zero.any():
-        dup = np.r_[False, (person[1:] == person[:-1]) & (length[1:] == 0)]
-        person, start, end, length = person[~dup], start[~dup], end[~dup], length[~dup]
     mid = start + length / 2.0
     dropped = np.zeros(person.size, dtype=bool)
     age_band = period = None

@@ -70,6 +70,37 @@ def _standard_table(standard, *, caller: str) -> pd.DataFrame:
     return table
 
 
+def _age_codes(ages: pd.Series, labels) -> np.ndarray:
+    """Position of each row's age group among the standard's ``labels`` (-1 when absent)."""
+    if isinstance(ages.dtype, pd.CategoricalDtype):
+        cat = pd.Index(labels).get_indexer(ages.cat.categories.astype(str))
+        return np.where(ages.cat.codes.to_numpy() >= 0, cat[ages.cat.codes.to_numpy()], -1)
+    codes, uniques = pd.factorize(ages, use_na_sentinel=True)
+    lookup = pd.Index(labels).get_indexer(pd.Index(uniques).astype(str))
+    return np.where(codes >= 0, lookup[codes], -1)
+
+
+def _group_codes(data: pd.DataFrame, by: list[str], *, caller: str):
+    """Sorted group number of each row and the table of groups (None without ``by``)."""
+    if not by:
+        return np.zeros(len(data), dtype=np.intp), None
+    for col in by:
+        missing = data[col].isna().to_numpy()
+        if missing.any():
+            raise ValueError(f"{caller}: grouping column {col!r} has missing values at "
+                             f"{describe_rows(missing, data.index)}; fill or drop those rows.")
+    if len(by) == 1:
+        codes, uniques = pd.factorize(data[by[0]], sort=True)
+        groups = pd.DataFrame({by[0]: uniques})
+        if isinstance(data[by[0]].dtype, pd.CategoricalDtype):
+            groups[by[0]] = pd.Categorical(uniques, categories=data[by[0]].cat.categories,
+                                           ordered=data[by[0]].cat.ordered)
+        return codes.astype(np.intp), groups
+    codes = data.groupby(by, observed=True, sort=True).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    return codes, data[by].iloc[first].reset_index(drop=True)
+
+
 def _direct_arrays(d, n, w, conf_level: float, method: str):
     """Vectorised direct standardisation over rows (groups) of ``d`` and ``n`` (G x K arrays).
 
@@ -203,27 +234,23 @@ def standardize_direct(data, standard, events="events", person_time="person_time
                                  by=by or None, open_top_age=None)
         data = banded.rename(columns={"age_group": age}) if age != "age_group" else banded
 
-    table = _aggregate(data.assign(**{age: data[age].astype(str)}), [events, person_time],
-                       [*by, age], caller=caller)
     labels = std["age_group"].to_numpy()
-    unknown = sorted(set(table[age]) - set(labels))
-    if unknown:
+    k = _age_codes(data[age], labels)
+    if (k < 0).any():
+        unknown = sorted(pd.unique(data[age].astype(str).to_numpy()[k < 0]))
         raise ValueError(f"{caller}: age groups of the data have no weight in the standard: "
                          f"{_list_some(unknown)}. The standard's groups are "
                          f"{_list_some(labels, 25)}; relabel the data, or pass "
                          "single_year_ages=True if the ages are single years.")
-    k = pd.Index(labels).get_indexer(table[age])
-    if by:
-        # table is sorted by (by, age): groups in first-seen order are the sorted groups
-        codes = table.groupby(by, observed=True, sort=True).ngroup().to_numpy()
-        groups = table[by].drop_duplicates().reset_index(drop=True)
-    else:
-        codes, groups = np.zeros(len(table), dtype=np.intp), None
+    codes, groups = _group_codes(data, by, caller=caller)
     n_groups = int(codes.max()) + 1 if len(codes) else 0
-    d = np.zeros((n_groups, len(labels)))
-    n = np.full((n_groups, len(labels)), np.nan)
-    d[codes, k] = table[events].to_numpy(dtype=float)
-    n[codes, k] = table[person_time].to_numpy(dtype=float)
+    size = n_groups * len(labels)
+    cell = codes * len(labels) + k
+    d = np.bincount(cell, weights=data[events].to_numpy(dtype=float), minlength=size)
+    n = np.bincount(cell, weights=data[person_time].to_numpy(dtype=float), minlength=size)
+    rows = np.bincount(cell, minlength=size)
+    d = d.reshape(n_groups, len(labels))
+    n = np.where(rows > 0, n, np.nan).reshape(n_groups, len(labels))
     missing = np.isnan(n)
     if missing.any():
         gi, ki = np.nonzero(missing)
