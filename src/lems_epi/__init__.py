@@ -25,8 +25,10 @@ from lems_epi.stats.compare import (
 from lems_epi.stats.intervals import poisson_ci, proportion_ci
 from lems_epi.stats.person_time import split_person_time
 from lems_epi.stats.rates import rates
+from lems_epi.stats.regression import PoissonRegressionResult, poisson_regression
 from lems_epi.stats.standardize import smr, standardize_direct, standardize_indirect
 from lems_epi.stats.stratified import mantel_haenszel, mantel_haenszel_strata
+from lems_epi.stats.tables import two_by_two
 
 __version__ = "0.1.0"
 
@@ -40,6 +42,9 @@ __all__ = [
     "rate_ratio",
     "risk_difference",
     "risk_ratio",
+    "PoissonRegressionResult",
+    "poisson_regression",
+    "two_by_two",
     "Scenario",
     "age_bands",
     "band_ages",
