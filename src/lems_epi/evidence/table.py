@@ -70,6 +70,7 @@ UNITS = {
     "years": (0.0, 120.0),
     "months": (0.0, 1200.0),
     "persons": (0.0, math.inf),
+    "persons_per_year": (0.0, math.inf),
     "category": None,
     "qualitative": None,
 }
@@ -91,6 +92,11 @@ PARAMETERS = {
     "prevalence": ("per_million", "point prevalence of LEMS"),
     "incidence": ("per_million_person_years", "incidence of LEMS"),
     "prevalent_cases": ("persons", "(added) number of people living with LEMS in a country"),
+    "expected_incident_cases_sclc_lems": ("persons_per_year",
+                                          "(added) SCLC-LEMS cases a country should see a "
+                                          "year, derived by the source"),
+    "initial_misdiagnosis_share": ("proportion",
+                                   "(added) share of LEMS patients first misdiagnosed"),
     "paraneoplastic_share": ("proportion", "share of ALL LEMS cases with a tumour"),
     "sclc_share_of_all": ("proportion", "share of ALL LEMS cases with SCLC"),
     "sclc_share": ("proportion", "share of PARANEOPLASTIC LEMS cases with SCLC"),
@@ -198,7 +204,7 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
     >>> validate_evidence(bad)
     Traceback (most recent call last):
     ...
-    ValueError: evidence: numbers outside the range allowed for unit 'proportion' [0.0, 1.0] at rows ['seed002-paraneoplastic-share'] (1 of 171); ...
+    ValueError: evidence: numbers outside the range allowed for unit 'proportion' [0.0, 1.0] at rows ['seed002-paraneoplastic-share'] (1 of ...); ...
     """
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"{_CALLER}: the evidence table must be a pandas DataFrame, got "
