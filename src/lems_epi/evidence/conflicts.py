@@ -34,7 +34,7 @@ READINGS = {
         "The 400 US cases count only SCLC-associated LEMS while 800-1000 is an extrapolation "
         "for all LEMS, so the two differ mainly in their denominator.",
     "paraneoplastic_share":
-        "The seeds' 50-60% and 'nearly 50%' match the unbiased cohorts (47-51%), but sources "
+        "The seeds' 50-60% and 'nearly 50%' match the consecutive and survey cohorts (47-51%), but sources "
         "range from 'almost one third' to 78% because small, referral or case-report series "
         "and any-tumour versus SCLC-only counts are mixed.",
     "sclc_share_of_all":
