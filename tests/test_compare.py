@@ -371,3 +371,7 @@ def test_bad_input_raises_clear_errors():
         le.odds_ratio(1, "x", 3, 4)
     with pytest.raises(ValueError, match="'correction'"):
         le.odds_ratio(1, 2, 3, 4, correction=-1)
+    with pytest.raises(ValueError, match="Wald method only"):
+        le.odds_ratio(1, 2, 3, 4, method="fisher", correction=0.5)
+    with pytest.raises(ValueError, match="Wald method only"):
+        le.rate_ratio(1, 2, 3, 4, correction=0.5)

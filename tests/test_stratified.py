@@ -124,6 +124,7 @@ def test_one_stratum_equals_crude(measure):
     assert res["lower"] == pytest.approx(crude["lower"], rel=1e-10)
     assert res["upper"] == pytest.approx(crude["upper"], rel=1e-10)
     assert res["homogeneity_statistic"] == pytest.approx(0.0, abs=1e-12)
+    assert np.isnan(res["homogeneity_p"])
 
 
 def test_one_stratum_rate_ratio_equals_crude():

@@ -221,6 +221,9 @@ def rate_ratio(events_a, person_time_a, events_b, person_time_b, conf_level=0.95
     conf_level = check_conf_level(conf_level, caller=caller)
     method = check_method(method, RATE_RATIO_METHODS, caller=caller)
     correction = _check_correction(correction, caller=caller)
+    if correction is not None and method != "wald":
+        raise ValueError(f"{caller}: 'correction' applies to the Wald method only; exact "
+                         f"methods need no correction (got method={method!r}).")
     xa, ta, xb, tb = _broadcast({
         "events_a": as_count_array(events_a, name="events_a", caller=caller),
         "person_time_a": as_float_array(person_time_a, name="person_time_a", caller=caller,
@@ -496,6 +499,9 @@ def odds_ratio(a, b, c, d, conf_level=0.95, method="wald", *, correction=None) -
     conf_level = check_conf_level(conf_level, caller=caller)
     method = check_method(method, ODDS_RATIO_METHODS, caller=caller)
     correction = _check_correction(correction, caller=caller)
+    if correction is not None and method != "wald":
+        raise ValueError(f"{caller}: 'correction' applies to the Wald method only; exact "
+                         f"methods need no correction (got method={method!r}).")
     a, b, c, d = _table_arrays(a, b, c, d, caller=caller)
     columns = _table_frame(a, b, c, d)
     degenerate = (a + c == 0) | (b + d == 0)

@@ -172,7 +172,8 @@ def mantel_haenszel(tables, measure="or", homogeneity=None, conf_level=0.95, *,
         cmh_statistic, cmh_p, homogeneity_test, homogeneity_statistic, homogeneity_p``.
         ``method`` names the interval: ``"robins-breslow-greenland"`` for the odds ratio [1]_
         (from statsmodels' ``StratifiedTable``), ``"greenland-robins"`` for the risk and rate
-        ratios [2]_. ``crude`` is the measure of the collapsed table. ``cmh_statistic`` is the
+        ratios [2]_. ``crude`` is the measure of the collapsed table. With a single stratum
+        there is no homogeneity to test: the statistic is 0 and ``homogeneity_p`` is ``nan``. ``cmh_statistic`` is the
         Cochran-Mantel-Haenszel chi-square without continuity correction (1 df); for rate
         ratios, the person-time analogue :math:`(\sum x_{ai} - \sum M_i T_{ai}/T_i)^2 /
         \sum M_i T_{ai} T_{bi} / T_i^2` [5]_.
