@@ -14,6 +14,10 @@ from lems_epi.populations import (
     standard_population,
 )
 from lems_epi.scenario import Scenario, scenarios
+from lems_epi.simulate.case_control import sample_case_control, simulate_case_control
+from lems_epi.simulate.cohort import simulate_cohort
+from lems_epi.simulate.counts import simulate_counts
+from lems_epi.simulate.io import write_simulation
 from lems_epi.stats.compare import (
     attributable_fraction,
     odds_ratio,
@@ -58,6 +62,11 @@ __all__ = [
     "population",
     "proportion_ci",
     "scenarios",
+    "sample_case_control",
+    "simulate_case_control",
+    "simulate_cohort",
+    "simulate_counts",
+    "write_simulation",
     "standard_population",
     "rates",
     "smr",

@@ -1,0 +1,416 @@
+"""Synthetic cohorts: one row per person, generated stratum by stratum in fixed-size blocks.
+
+Design
+------
+A cohort of ``n`` persons is cut into blocks of :data:`BLOCK_SIZE` persons (the last block holds
+the rest); block ``b`` holds persons ``b * BLOCK_SIZE`` to ``b * BLOCK_SIZE + size - 1`` and draws
+its random numbers from its own stream, ``numpy.random.SeedSequence(entropy, spawn_key=(b,))``.
+Blocks are therefore independent of each other and of the order in which they are made: the
+in-memory path (:func:`simulate_cohort`) fills them one after the other, and a distributed path
+can call :func:`simulate_block` on workers and get the very same rows.
+
+Within a block nothing is drawn person by person:
+
+1. the block's persons are split over the strata (age x sex x smoking) of the risk model's table
+   by one multinomial draw with the strata's population shares;
+2. in each stratum the number of LEMS cases is a binomial draw with the stratum prevalence, the
+   paraneoplastic cases among them a binomial draw with the paraneoplastic share of the stratum's
+   cases, and the SCLC cases among those a binomial draw with the SCLC share;
+3. stratum labels are written with :func:`numpy.repeat`, and the cases take the first rows of
+   their stratum (rows within a stratum are exchangeable, so this is no loss of randomness).
+
+Rows are thus ordered by stratum (age, then sex, then smoking) within each block; shuffle with
+``frame.sample(frac=1, random_state=...)`` if the order matters for a lesson.
+
+Only the cases get further draws:
+
+``onset_age``
+    A prevalent case aged ``a`` of type ``t`` has had LEMS for a time ``d`` drawn from an
+    exponential distribution with the scenario's mean duration ``D_t``
+    (``duration_paraneoplastic``, ``duration_nonparaneoplastic``) truncated to
+    ``0 <= d <= a - L_t``, where ``L_t`` is 18 for paraneoplastic LEMS (an adult disease) and 0
+    otherwise; ``onset_age = a - d``, by inversion:
+    ``d = -D_t log(1 + u (exp(-(a - L_t) / D_t) - 1))`` with ``u`` uniform on [0, 1). A case
+    younger than ``L_t`` (which the risk model should not produce) gets ``onset_age = a``.
+    The exponential is the distribution of the time since onset of a prevalent case when
+    durations are exponential and incidence is constant in time.
+``vgcc_antibody``
+    ``True`` with the scenario's type-specific positivity (``vgcc_positive_paraneoplastic``,
+    ``vgcc_positive_nonparaneoplastic``), drawn for each case; missing (``<NA>``) for non-cases,
+    who are not tested.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lems_epi._rng import entropy_from
+from lems_epi.simulate.counts import _expected_counts, stratum_probabilities
+
+__all__ = [
+    "BLOCK_SIZE",
+    "CohortPlan",
+    "cohort_meta",
+    "cohort_plan",
+    "simulate_block",
+    "simulate_cohort",
+]
+
+#: Persons per block; a constant of the library so that block ``b`` always means the same rows.
+BLOCK_SIZE = 2**20
+
+SEX_CATEGORIES = ("female", "male")
+SMOKING_CATEGORIES = ("never", "former", "current")
+LEMS_TYPE_CATEGORIES = ("paraneoplastic", "non-paraneoplastic")
+CANCER_CATEGORIES = ("sclc", "other")
+#: Youngest possible onset by type: paraneoplastic LEMS is an adult disease.
+MIN_ONSET_AGE = {"paraneoplastic": 18.0, "non-paraneoplastic": 0.0}
+
+COLUMNS = ("person_id", "age", "sex", "smoking", "lems", "lems_type", "cancer", "onset_age",
+           "vgcc_antibody")
+
+_SEX_DTYPE = pd.CategoricalDtype(list(SEX_CATEGORIES))
+_SMOKING_DTYPE = pd.CategoricalDtype(list(SMOKING_CATEGORIES))
+_TYPE_DTYPE = pd.CategoricalDtype(list(LEMS_TYPE_CATEGORIES))
+_CANCER_DTYPE = pd.CategoricalDtype(list(CANCER_CATEGORIES))
+
+
+@dataclass(frozen=True, eq=False)
+class CohortPlan:
+    """Everything a block needs, computed once per cohort by :func:`cohort_plan`.
+
+    Attributes
+    ----------
+    n, n_blocks : int
+        Persons in the cohort and number of blocks.
+    scenario : str
+        Name of the scenario.
+    age : numpy.ndarray of int16
+        Age of each stratum (the population's open top age means that age and over).
+    sex, smoking : numpy.ndarray of int8
+        Category codes of each stratum (see ``SEX_CATEGORIES``, ``SMOKING_CATEGORIES``).
+    share : numpy.ndarray of float64
+        Share of the population in each stratum (sums to 1).
+    p_case : numpy.ndarray of float64
+        Prevalence of LEMS of either type in each stratum.
+    p_paraneoplastic_case : numpy.ndarray of float64
+        Paraneoplastic share of the stratum's cases.
+    sclc_share : numpy.ndarray of float64
+        SCLC share of the stratum's paraneoplastic cases.
+    duration : tuple of float
+        Mean duration (years) of paraneoplastic and non-paraneoplastic LEMS.
+    vgcc_positive : tuple of float
+        VGCC antibody positivity of paraneoplastic and non-paraneoplastic cases.
+    id_dtype : numpy.dtype
+        ``int32`` when every ``person_id`` fits, else ``int64``.
+    """
+
+    n: int
+    n_blocks: int
+    scenario: str
+    age: np.ndarray
+    sex: np.ndarray
+    smoking: np.ndarray
+    share: np.ndarray
+    p_case: np.ndarray
+    p_paraneoplastic_case: np.ndarray
+    sclc_share: np.ndarray
+    duration: tuple[float, float]
+    vgcc_positive: tuple[float, float]
+    id_dtype: np.dtype
+
+    def block_size(self, block: int) -> int:
+        """Persons in block ``block``: ``min(BLOCK_SIZE, n - block * BLOCK_SIZE)``."""
+        if not 0 <= block < self.n_blocks:
+            raise ValueError(f"CohortPlan.block_size: 'block' must lie in [0, {self.n_blocks}), "
+                             f"got {block}.")
+        return min(BLOCK_SIZE, self.n - block * BLOCK_SIZE)
+
+
+def _check_n(n, *, caller: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{caller}: 'n' (the number of persons) must be a whole number such as "
+                        f"100_000 or 10**6, got {n!r} of type {type(n).__name__}.")
+    if n < 1:
+        raise ValueError(f"{caller}: 'n' (the number of persons) must be at least 1, got {n}.")
+    return int(n)
+
+
+def _codes(values, categories, *, what: str, caller: str) -> np.ndarray:
+    codes = pd.Categorical(pd.Series(values).astype(str), categories=list(categories)).codes
+    if (codes < 0).any():
+        raise ValueError(f"{caller}: the expected-counts table has {what} values outside "
+                         f"{list(categories)}.")
+    return codes.astype(np.int8)
+
+
+def cohort_plan(scenario, n, population=None, *, caller: str = "cohort_plan") -> CohortPlan:
+    """Build the plan of a cohort: stratum probabilities, block count and sizes.
+
+    Parameters
+    ----------
+    scenario : lems_epi.Scenario
+        The parameter set.
+    n : int
+        Number of persons, at least 1.
+    population : None, str or pandas.DataFrame, optional
+        Population whose age x sex structure the persons follow (default: the scenario's
+        reference population); smoking follows the scenario's smoking prevalence.
+    caller : str
+        Name used in error messages.
+
+    Returns
+    -------
+    CohortPlan
+        Pass it with an entropy and a block number to :func:`simulate_block`.
+
+    Examples
+    --------
+    >>> import lems_epi as le
+    >>> plan = cohort_plan(le.Scenario.named("seed-base"), 3_000_000)
+    >>> plan.n_blocks, plan.block_size(2), plan.id_dtype
+    (3, 902848, dtype('int32'))
+    """
+    n = _check_n(n, caller=caller)
+    table = _expected_counts(scenario, population, caller=caller)
+    p_para, p_non, sclc_share = stratum_probabilities(table)
+    pop = table["population"].to_numpy(dtype=np.float64)
+    if not pop.sum() > 0:
+        raise ValueError(f"{caller}: the population is empty (all counts are 0); give a "
+                         "population with at least one person.")
+    p_case = p_para + p_non
+    p_para_case = np.divide(p_para, p_case, out=np.zeros_like(p_case), where=p_case > 0)
+    return CohortPlan(
+        n=n,
+        n_blocks=-(-n // BLOCK_SIZE),
+        scenario=scenario.name,
+        age=table["age"].to_numpy(dtype=np.int16),
+        sex=_codes(table["sex"], SEX_CATEGORIES, what="sex", caller=caller),
+        smoking=_codes(table["smoking"], SMOKING_CATEGORIES, what="smoking", caller=caller),
+        share=pop / pop.sum(),
+        p_case=np.clip(p_case, 0.0, 1.0),
+        p_paraneoplastic_case=np.clip(p_para_case, 0.0, 1.0),
+        sclc_share=sclc_share,
+        duration=(scenario.duration_paraneoplastic, scenario.duration_nonparaneoplastic),
+        vgcc_positive=(scenario.vgcc_positive_paraneoplastic,
+                       scenario.vgcc_positive_nonparaneoplastic),
+        id_dtype=np.dtype(np.int32 if n <= np.iinfo(np.int32).max + 1 else np.int64),
+    )
+
+
+def _allocate(plan: CohortPlan, size: int) -> dict[str, np.ndarray]:
+    return {
+        "person_id": np.empty(size, dtype=plan.id_dtype),
+        "age": np.empty(size, dtype=np.int16),
+        "sex": np.empty(size, dtype=np.int8),
+        "smoking": np.empty(size, dtype=np.int8),
+        "lems": np.zeros(size, dtype=bool),
+        "lems_type": np.full(size, -1, dtype=np.int8),
+        "cancer": np.full(size, -1, dtype=np.int8),
+        "onset_age": np.full(size, np.nan, dtype=np.float32),
+        "vgcc_antibody": np.zeros(size, dtype=bool),
+        "vgcc_missing": np.ones(size, dtype=bool),
+    }
+
+
+def _fill_block(plan: CohortPlan, entropy: int, block: int, cols: dict, offset: int) -> None:
+    """Draw block ``block`` and write it into ``cols`` from row ``offset`` on.
+
+    The order of the draws is part of the output's definition; do not change it without
+    regenerating ``data/synthetic``.
+    """
+    m = plan.block_size(block)
+    gen = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(block,)))
+    counts = gen.multinomial(m, plan.share)
+    cases = gen.binomial(counts, plan.p_case)
+    para = gen.binomial(cases, plan.p_paraneoplastic_case)
+    sclc = gen.binomial(para, plan.sclc_share)
+
+    rows = slice(offset, offset + m)
+    first_id = block * BLOCK_SIZE
+    cols["person_id"][rows] = np.arange(first_id, first_id + m, dtype=plan.id_dtype)
+    cols["age"][rows] = np.repeat(plan.age, counts)
+    cols["sex"][rows] = np.repeat(plan.sex, counts)
+    cols["smoking"][rows] = np.repeat(plan.smoking, counts)
+
+    total = int(cases.sum())
+    if total == 0:
+        return
+    # the cases of stratum h are the first cases[h] rows of its segment: SCLC paraneoplastic,
+    # then other paraneoplastic, then non-paraneoplastic
+    stratum = np.repeat(np.arange(counts.size), cases)
+    first_case = np.cumsum(cases) - cases
+    rank = np.arange(total) - np.repeat(first_case, cases)
+    pos = offset + (np.cumsum(counts) - counts)[stratum] + rank
+    is_para = rank < para[stratum]
+    age = plan.age[stratum].astype(np.float64)
+
+    floor = np.where(is_para, MIN_ONSET_AGE["paraneoplastic"],
+                     MIN_ONSET_AGE["non-paraneoplastic"])
+    mean = np.where(is_para, plan.duration[0], plan.duration[1])
+    window = np.maximum(age - floor, 0.0)
+    u = gen.random(total)
+    since = -mean * np.log1p(u * np.expm1(-window / mean))
+    positive = gen.random(total) < np.where(is_para, plan.vgcc_positive[0], plan.vgcc_positive[1])
+
+    cols["lems"][pos] = True
+    cols["lems_type"][pos] = np.where(is_para, 0, 1).astype(np.int8)
+    cols["cancer"][pos] = np.where(is_para, np.where(rank < sclc[stratum], 0, 1), -1
+                                   ).astype(np.int8)
+    cols["onset_age"][pos] = np.minimum(age - since, age).astype(np.float32)
+    cols["vgcc_antibody"][pos] = positive
+    cols["vgcc_missing"][pos] = False
+
+
+def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def _frame(plan: CohortPlan, cols: dict, entropy: int, **attrs) -> pd.DataFrame:
+    data = {
+        "person_id": cols["person_id"],
+        "age": cols["age"],
+        "sex": _categorical(cols["sex"], _SEX_DTYPE),
+        "smoking": _categorical(cols["smoking"], _SMOKING_DTYPE),
+        "lems": cols["lems"],
+        "lems_type": _categorical(cols["lems_type"], _TYPE_DTYPE),
+        "cancer": _categorical(cols["cancer"], _CANCER_DTYPE),
+        "onset_age": cols["onset_age"],
+        "vgcc_antibody": pd.arrays.BooleanArray(cols["vgcc_antibody"], cols["vgcc_missing"],
+                                                copy=False),
+    }
+    frame = pd.DataFrame(data, copy=False)
+    frame.attrs = {"scenario": plan.scenario, "n": plan.n, "entropy": entropy,
+                   "block_size": BLOCK_SIZE, **attrs}
+    return frame
+
+
+def cohort_meta(plan: CohortPlan) -> pd.DataFrame:
+    """An empty frame with the cohort's columns and dtypes (e.g. as Dask ``meta``).
+
+    Examples
+    --------
+    >>> import lems_epi as le
+    >>> cohort_meta(cohort_plan(le.Scenario.named("seed-base"), 10)).dtypes.astype(str).tolist()
+    ['int32', 'int16', 'category', 'category', 'bool', 'category', 'category', 'float32', 'boolean']
+    """
+    return _frame(plan, _allocate(plan, 0), 0)
+
+
+def simulate_block(plan: CohortPlan, entropy: int, block: int) -> pd.DataFrame:
+    """Simulate one block of a cohort: the same rows as in :func:`simulate_cohort`.
+
+    Parameters
+    ----------
+    plan : CohortPlan
+        From :func:`cohort_plan`.
+    entropy : int
+        The cohort's entropy (``simulate_cohort(...).attrs["entropy"]``, or
+        :func:`lems_epi._rng.entropy_from` of the ``rng``).
+    block : int
+        Block number in ``[0, plan.n_blocks)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``plan.block_size(block)`` rows with ``person_id`` from ``block * BLOCK_SIZE`` on; the
+        index starts at 0.
+
+    Examples
+    --------
+    >>> import lems_epi as le
+    >>> s = le.Scenario.named("seed-base")
+    >>> plan = cohort_plan(s, BLOCK_SIZE + 10)
+    >>> part = simulate_block(plan, 7, 1)
+    >>> len(part), int(part["person_id"].iloc[0]) == BLOCK_SIZE
+    (10, True)
+    >>> whole = le.simulate_cohort(s, BLOCK_SIZE + 10, rng=7)
+    >>> whole.iloc[BLOCK_SIZE:].reset_index(drop=True).equals(part)
+    True
+    """
+    if not isinstance(plan, CohortPlan):
+        raise TypeError(f"simulate_block: 'plan' must come from cohort_plan(), got "
+                        f"{type(plan).__name__}.")
+    if isinstance(block, bool) or not isinstance(block, numbers.Integral):
+        raise TypeError(f"simulate_block: 'block' must be an int, got {block!r}.")
+    if isinstance(entropy, bool) or not isinstance(entropy, numbers.Integral) or entropy < 0:
+        raise TypeError(f"simulate_block: 'entropy' must be a non-negative int (the cohort's "
+                        f"attrs['entropy']), got {entropy!r}.")
+    entropy = int(entropy)
+    size = plan.block_size(int(block))
+    cols = _allocate(plan, size)
+    _fill_block(plan, entropy, int(block), cols, 0)
+    return _frame(plan, cols, entropy, block=int(block))
+
+
+def simulate_cohort(scenario, n, rng=None, population=None) -> pd.DataFrame:
+    """Simulate a cohort of ``n`` persons, one row per person.
+
+    Parameters
+    ----------
+    scenario : lems_epi.Scenario
+        The parameter set.
+    n : int
+        Number of persons (at least 1). At the seed prevalences a cohort of 100,000 holds
+        about one case; raise the prevalence with ``scenario.replace(prevalence=...)`` for
+        lessons that need many.
+    rng : None, int or numpy.random.Generator, optional
+        An int is used as the entropy of the blocks' seed sequences (the same int gives the
+        same frame); from a Generator an entropy is drawn, so two generators spawned from one
+        parent give different cohorts. The entropy is stored in ``attrs["entropy"]``.
+    population : None, str or pandas.DataFrame, optional
+        Population whose age x sex structure the persons follow (default: the scenario's
+        reference population). Smoking follows the scenario's smoking prevalence.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``person_id`` (int32, or int64 beyond 2^31 persons), ``age`` (int16, whole
+        years; the population's top age means that age and over), ``sex`` and ``smoking``
+        (categorical), ``lems`` (bool), ``lems_type`` (categorical ``paraneoplastic`` /
+        ``non-paraneoplastic``, missing for non-cases), ``cancer`` (categorical ``sclc`` /
+        ``other`` for paraneoplastic cases, missing otherwise), ``onset_age`` (float32, missing
+        for non-cases) and ``vgcc_antibody`` (nullable boolean, missing for non-cases).
+        About 17 bytes a person. ``attrs`` holds ``scenario``, ``n``, ``entropy`` and
+        ``block_size``.
+
+    Notes
+    -----
+    See the module docstring (:mod:`lems_epi.simulate.cohort`) for the block design, the
+    stratified draws, the order of the rows and how ``onset_age`` and ``vgcc_antibody`` are
+    drawn.
+
+    References
+    ----------
+    .. [1] L'Ecuyer P, Simard R, Chen EJ, Kelton WD (2002). An object-oriented random-number
+       package with many long streams and substreams. Operations Research 50(6):1073-1075
+       (independent substreams for blocks of a simulation).
+    .. [2] Keiding N (1991). Age-specific incidence and prevalence: a statistical perspective.
+       Journal of the Royal Statistical Society, Series A 154(3):371-412 (prevalence, incidence
+       and the duration of prevalent cases).
+
+    Examples
+    --------
+    >>> import lems_epi as le
+    >>> s = le.Scenario.named("seed-base").replace(prevalence=0.01)
+    >>> cohort = le.simulate_cohort(s, 20_000, rng=3)
+    >>> list(cohort.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['person_id', 'age', 'sex', 'smoking', 'lems', 'lems_type', 'cancer', 'onset_age',
+     'vgcc_antibody']
+    >>> cohort.equals(le.simulate_cohort(s, 20_000, rng=3))
+    True
+    >>> bool(cohort.loc[cohort["lems"], "onset_age"].le(cohort.loc[cohort["lems"], "age"]).all())
+    True
+    """
+    caller = "simulate_cohort"
+    n = _check_n(n, caller=caller)
+    entropy = entropy_from(rng, caller=caller)
+    plan = cohort_plan(scenario, n, population, caller=caller)
+    cols = _allocate(plan, n)
+    for block in range(plan.n_blocks):
+        _fill_block(plan, entropy, block, cols, block * BLOCK_SIZE)
+    return _frame(plan, cols, entropy)
