@@ -245,3 +245,48 @@ def test_bad_input_errors():
     assert res.params["ok"].tolist() == [True, False]
     assert np.isnan(res.paraneoplastic[1]).all()
     assert np.isfinite(res.paraneoplastic[0]).all()
+
+
+# ------------------------------------------------------------------ literature scenario
+def test_literature_scenario_reproduces_published_shares():
+    s = Scenario.named("literature")
+    assert s.prevalence == 2.7e-6
+    assert s.paraneoplastic_share_of == "incident"
+    rep = le.calibration_report(s).set_index("quantity")
+    published = {  # quantity -> published figure (literature.md sections 1-7)
+        "prevalence": 2.7e-6, "paraneoplastic_share_incident": 0.5, "sclc_share": 0.8,
+        "male_share_paraneoplastic": 0.72, "male_share_nonparaneoplastic": 0.45,
+        "smoker_share_paraneoplastic": 0.98, "current_smoker_share_nonparaneoplastic": 0.16,
+    }
+    for quantity, value in published.items():
+        assert rep.loc[quantity, "target"] == value
+        assert rep.loc[quantity, "model"] == pytest.approx(value, rel=1e-10), quantity
+    # 0.5 of incident cases -> 0.5 * 2.04 / (0.5 * 2.04 + 0.5 * 25) of prevalent cases
+    assert rep.loc["paraneoplastic_share_prevalent", "model"] == pytest.approx(
+        2.04 / 27.04, rel=1e-12)
+    for quantity in published:
+        assert rep.loc[quantity, "source"].startswith(("lit-", "assumption"))
+    assert s.smoking_rr_nonparaneoplastic["current"] < 1
+    assert "2.7 per million" in s.description
+
+
+def test_literature_listed_among_named_scenarios():
+    t = le.scenarios().set_index("name")
+    assert t.loc["literature", "prevalence_per_million"] == pytest.approx(2.7)
+    assert t.loc["literature", "age_profile_nonparaneoplastic"] == "bimodal"
+
+
+def test_totals_fast_path_equals_full_arrays():
+    base = Scenario.named("literature")
+    params = pd.DataFrame({"prevalence": [2.3e-6, 3.5e-6, 2.7e-6],
+                           "male_share_paraneoplastic": [0.7, 0.79, 0.72],
+                           "age_paraneoplastic_mean": [58.0, 67.0, 64.0]})
+    for pop in (None, "finland-2016"):
+        fast = batch_expected(params, pop, base=base, reduce="totals")
+        slow = batch_expected(params, pop, base=base).totals()
+        for col in slow.columns:
+            np.testing.assert_allclose(fast[col], slow[col], rtol=1e-10, err_msg=col)
+    # on the reference population the male share target holds for every row
+    ref = batch_expected(params, base=base, reduce="totals")
+    np.testing.assert_allclose(ref["male_share_paraneoplastic"], [0.7, 0.79, 0.72], rtol=1e-10)
+    np.testing.assert_allclose(ref["prevalence"], params["prevalence"], rtol=1e-12)

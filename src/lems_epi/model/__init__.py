@@ -11,6 +11,7 @@ Public functions: :func:`expected_counts`, :func:`calibration_report`, :func:`re
 :func:`batch_expected` (many scenarios at once, for sensitivity analysis).
 """
 
+from lems_epi.model import literature as _literature  # noqa: F401  (registers 'literature')
 from lems_epi.model.api import expected_counts, resolve
 from lems_epi.model.core import (
     PARAMETERS,

@@ -156,6 +156,7 @@ def _model_figures(res: BatchResult) -> dict:
     age = t["age"].to_numpy(float)
     male = (t["sex"] == "male").to_numpy()
     ever = (t["smoking"] != "never").to_numpy()
+    current = (t["smoking"] == "current").to_numpy()
     out = {}
     for key, arr in (("paraneoplastic", res.paraneoplastic[0]),
                      ("nonparaneoplastic", res.nonparaneoplastic[0]), ("sclc", res.sclc[0])):
@@ -164,6 +165,7 @@ def _model_figures(res: BatchResult) -> dict:
             "total": total,
             "male_share": arr[male].sum() / total,
             "smoker_share": arr[ever].sum() / total,
+            "current_share": arr[current].sum() / total,
             "over_50": arr[age >= 50].sum() / total,
             "mean_age": float((arr * (age + 0.5)).sum() / total),
         }

@@ -331,13 +331,13 @@ class BatchResult:
     ----------
     strata : Strata
         The strata (``strata.table`` gives age, sex, smoking and population of each column).
-    paraneoplastic, sclc, nonparaneoplastic : numpy.ndarray
-        Expected cases, shape ``(k, n_strata)``; ``sclc`` is the SCLC-linked part of
-        ``paraneoplastic``.
+    paraneoplastic, nonparaneoplastic : numpy.ndarray
+        Expected cases, shape ``(k, n_strata)``. The properties ``sclc`` (the SCLC-linked part
+        of ``paraneoplastic``) and ``cases`` (both types) are computed on access.
     params : pandas.DataFrame
         One row per scenario: the resolved parameters (solved relative risks ``male_rr_*``,
-        ``smoking_rr_*_former``/``_current``), the prevalent and incident paraneoplastic
-        shares and the constants ``c_paraneoplastic``, ``c_nonparaneoplastic``. Rows refused
+        ``smoking_rr_*_former``/``_current``), ``sclc_share``, the prevalent and incident
+        paraneoplastic shares and the constants ``c_paraneoplastic``, ``c_nonparaneoplastic``. Rows refused
         with ``errors="nan"`` have ``ok`` False and NaN counts.
     offset : int
         Position of the first scenario of this chunk in the whole batch.
@@ -345,10 +345,14 @@ class BatchResult:
 
     strata: Strata
     paraneoplastic: np.ndarray
-    sclc: np.ndarray
     nonparaneoplastic: np.ndarray
     params: pd.DataFrame
     offset: int = 0
+
+    @property
+    def sclc(self) -> np.ndarray:
+        """Expected SCLC-linked cases, shape ``(k, n_strata)`` (computed on access)."""
+        return self.paraneoplastic * self.params["sclc_share"].to_numpy()[:, None]
 
     @property
     def cases(self) -> np.ndarray:
@@ -363,18 +367,32 @@ class BatchResult:
         pandas.DataFrame
             One row per scenario: ``scenario`` (position in the batch), ``population``,
             ``expected_paraneoplastic``, ``expected_sclc``, ``expected_nonparaneoplastic``,
-            ``expected_cases``, ``prevalence`` (crude), ``paraneoplastic_share`` (prevalent).
+            ``expected_cases``, ``prevalence`` (crude), ``paraneoplastic_share`` (prevalent),
+            then ``male_share_<type>``, ``smoker_share_<type>`` (ever smokers) and
+            ``share_over_50_<type>`` among the expected cases of each type. The same table
+            as ``batch_expected(..., reduce="totals")`` without the parameter columns.
         """
         n = self.strata.total
+        tab = self.strata.table
+        male = (tab["sex"] == "male").to_numpy()
+        ever = (tab["smoking"] != "never").to_numpy()
+        older = (tab["age"] >= 50).to_numpy()
         p = self.paraneoplastic.sum(axis=1)
-        s = self.sclc.sum(axis=1)
         q = self.nonparaneoplastic.sum(axis=1)
-        return pd.DataFrame({
+        out = {
             "scenario": np.arange(self.offset, self.offset + p.size),
-            "population": n, "expected_paraneoplastic": p, "expected_sclc": s,
+            "population": n, "expected_paraneoplastic": p,
+            "expected_sclc": p * self.params["sclc_share"].to_numpy(),
             "expected_nonparaneoplastic": q, "expected_cases": p + q,
             "prevalence": (p + q) / n, "paraneoplastic_share": p / (p + q),
-        })
+        }
+        for t, arr, total in (("paraneoplastic", self.paraneoplastic, p),
+                              ("nonparaneoplastic", self.nonparaneoplastic, q)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[f"male_share_{t}"] = arr[:, male].sum(axis=1) / total
+                out[f"smoker_share_{t}"] = arr[:, ever].sum(axis=1) / total
+                out[f"share_over_50_{t}"] = arr[:, older].sum(axis=1) / total
+        return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------------- solver
@@ -393,11 +411,13 @@ def _profiles(strata: Strata, P: dict, sel: np.ndarray | slice) -> tuple:
     return a_p, a_n
 
 
-def _group_sums(strata: Strata, a: np.ndarray) -> np.ndarray:
-    """``G[k, sex, j] = sum over ages of N * a`` (shape (k, 2, 3))."""
+def _group_sums(strata: Strata, a: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """``G[k, sex, j] = sum over ages of N * a`` (shape (k, 2, 3)), optionally rows ``keep``."""
     out = np.empty((a.shape[0], 2, 3))
     for sex_index, is_male in enumerate((False, True)):
         rows = strata.male == is_male
+        if keep is not None:
+            rows = rows & keep
         out[:, sex_index, :] = a[:, rows] @ strata.counts[rows].astype(float)
     return out
 
@@ -449,7 +469,7 @@ def _solve_type(G: np.ndarray, P: dict, t: str, sel) -> tuple:
 
 
 def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
-              share_prev: np.ndarray) -> tuple:
+              share_prev: np.ndarray, full: bool = True) -> tuple:
     """Calibrate in ``ref`` and evaluate in ``target`` for the scenarios ``sel``."""
     a_ref = _profiles(ref, P, sel)
     same = target is ref
@@ -457,7 +477,7 @@ def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
     prev = P["prevalence"][sel]
     shares = (share_prev[sel], 1.0 - share_prev[sel])
     k = prev.size
-    solved, arrays, problems = {}, [], {}
+    solved, risks, problems = {}, [], {}
     for t, a_r, a_t, share in zip(TYPES, a_ref, a_tgt, shares, strict=True):
         G = np.broadcast_to(_group_sums(ref, a_r), (k, 2, 3))
         m, s, infeasible, degenerate = _solve_type(G, P, t, sel)
@@ -470,14 +490,14 @@ def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
         problems[f"infeasible_{t}"] = infeasible
         problems[f"degenerate_{t}"] = degenerate
         solved[t] = (c, m, s)
-        # stratum probabilities in the target population: (k, m_rows, 3)
-        risk = (c[:, None] * a_t * np.where(target.male[None, :], m[:, None], 1.0))
-        arrays.append(risk[:, :, None] * s[:, None, :])
-    prob = arrays[0] + arrays[1]
-    populated = target.counts > 0
-    too_high = (np.where(populated[None], prob, 0.0) > 1.0).any(axis=(1, 2))
+        # age x sex part of the stratum probability in the target population: (k, rows)
+        risks.append(c[:, None] * a_t * np.where(target.male[None, :], m[:, None], 1.0))
+    too_high = _prob_above_one(target, risks, solved)
     if not same:
-        too_high |= _prob_above_one(ref, a_ref, solved)
+        ref_risks = [solved[t][0][:, None] * a * np.where(ref.male[None, :],
+                                                           solved[t][1][:, None], 1.0)
+                     for t, a in zip(TYPES, a_ref, strict=True)]
+        too_high |= _prob_above_one(ref, ref_risks, solved)
     problems["probability"] = too_high
     failed = np.zeros(k, dtype=bool)
     for key, mask in problems.items():
@@ -485,23 +505,68 @@ def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
             failed |= mask
             if errors == "raise":
                 _raise_problem(key, mask, sel, P)
+    if not full:
+        return _summaries(target, a_tgt, solved, failed, P, sel), solved, failed
     counts = target.counts.astype(float)[None]
-    para = (arrays[0] * counts).reshape(k, -1)
-    nonpara = (arrays[1] * counts).reshape(k, -1)
-    if failed.any():
-        para[failed] = np.nan
-        nonpara[failed] = np.nan
-    sclc = para * P["sclc_share"][sel][:, None]
-    return para, sclc, nonpara, solved, failed
+    out = []
+    for t, risk in zip(TYPES, risks, strict=True):
+        arr = np.multiply(risk[:, :, None], counts)
+        arr *= solved[t][2][:, None, :]
+        arr = arr.reshape(k, -1)
+        if failed.any():
+            arr[failed] = np.nan
+        out.append(arr)
+    return out[0], out[1], solved, failed
 
 
-def _prob_above_one(ref: Strata, a_ref: tuple, solved: dict) -> np.ndarray:
-    prob = 0.0
-    for t, a in zip(TYPES, a_ref, strict=True):
+def _summaries(target: Strata, a_tgt: tuple, solved: dict, failed: np.ndarray, P: dict,
+               sel: slice) -> pd.DataFrame:
+    """Crude figures per scenario from group sums only (no (k, n_strata) arrays)."""
+    older = target.ages >= 50
+    out = {"population": np.full(failed.size, target.total)}
+    totals = {}
+    for t, a in zip(TYPES, a_tgt, strict=True):
         c, m, s = solved[t]
-        risk = c[:, None] * a * np.where(ref.male[None, :], m[:, None], 1.0)
-        prob = prob + risk[:, :, None] * s[:, None, :]
-    return (np.where((ref.counts > 0)[None], prob, 0.0) > 1.0).any(axis=(1, 2))
+        k = c.size
+        sex = np.stack([np.ones(k), m], axis=1)[:, :, None]
+        G = np.broadcast_to(_group_sums(target, a), (k, 2, 3)) * sex * s[:, None, :]
+        G50 = np.broadcast_to(_group_sums(target, a, older), (k, 2, 3)) * sex * s[:, None, :]
+        total = G.sum(axis=(1, 2))
+        totals[t] = c * total
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"male_share_{t}"] = G[:, 1, :].sum(axis=1) / total
+            out[f"smoker_share_{t}"] = G[:, :, 1:].sum(axis=(1, 2)) / total
+            out[f"share_over_50_{t}"] = G50.sum(axis=(1, 2)) / total
+    p, n = totals["paraneoplastic"], totals["nonparaneoplastic"]
+    frame = pd.DataFrame({
+        "scenario": np.arange(sel.start, sel.start + failed.size),
+        "population": target.total, "expected_paraneoplastic": p,
+        "expected_sclc": p * P["sclc_share"][sel], "expected_nonparaneoplastic": n,
+        "expected_cases": p + n, "prevalence": (p + n) / target.total,
+        "paraneoplastic_share": p / (p + n),
+        **{key: v for key, v in out.items() if key != "population"},
+    })
+    frame.loc[failed, frame.columns[2:]] = np.nan
+    return frame
+
+
+def _prob_above_one(strata: Strata, risks: list, solved: dict) -> np.ndarray:
+    """Whether some populated stratum's total case probability exceeds 1, per scenario.
+
+    A cheap upper bound (largest age x sex risk times largest smoking risk, per type) clears
+    almost every scenario; the exact check runs only for the rest.
+    """
+    populated = strata.counts > 0
+    rows = populated.any(axis=1)
+    bound = sum(np.max(np.where(rows[None], r, 0.0), axis=1) * solved[t][2].max(axis=1)
+                for t, r in zip(TYPES, risks, strict=True))
+    out = np.zeros(bound.shape, dtype=bool)
+    check = np.flatnonzero(bound > 1.0)
+    if check.size:
+        prob = sum(r[check][:, :, None] * solved[t][2][check][:, None, :]
+                   for t, r in zip(TYPES, risks, strict=True))
+        out[check] = (np.where(populated[None], prob, 0.0) > 1.0).any(axis=(1, 2))
+    return out
 
 
 def _raise_problem(key: str, mask: np.ndarray, sel: slice, P: dict) -> None:
@@ -544,6 +609,7 @@ def _params_frame(P: dict, sel: slice, solved: dict, share_prev: np.ndarray,
     dp, dn = P["duration_paraneoplastic"][sel], P["duration_nonparaneoplastic"][sel]
     with np.errstate(divide="ignore", invalid="ignore"):
         inc = (sp / dp) / (sp / dp + (1.0 - sp) / dn)
+    out["sclc_share"] = P["sclc_share"][sel]
     out["paraneoplastic_share_prevalent"] = sp
     out["paraneoplastic_share_incident"] = inc
     out["ok"] = ~failed
@@ -654,11 +720,24 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
         converted = share * dp / (share * dp + (1.0 - share) * dn)
     share_prev = np.where(incident, converted, share)
     outputs = []
+    if isinstance(reduce, str):
+        if reduce != "totals":
+            raise ValueError(f"{_CALLER}: 'reduce' must be a callable or 'totals', got "
+                             f"{reduce!r}.")
+        for start in range(0, P["k"], int(chunk_size)):
+            sel = slice(start, min(start + int(chunk_size), P["k"]))
+            frame, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev,
+                                              full=False)
+            extra = _params_frame(P, sel, solved, share_prev, failed).reset_index(drop=True)
+            outputs.append(pd.concat([frame, extra], axis=1))
+        return pd.concat(outputs, ignore_index=True)
+    if reduce is not None and not callable(reduce):
+        raise TypeError(f"{_CALLER}: 'reduce' must be a callable or 'totals', got "
+                        f"{type(reduce).__name__}.")
     for start in range(0, P["k"], int(chunk_size)):
         sel = slice(start, min(start + int(chunk_size), P["k"]))
-        para, sclc, nonpara, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev)
-        chunk = BatchResult(strata=target, paraneoplastic=para, sclc=sclc,
-                            nonparaneoplastic=nonpara,
+        para, nonpara, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev)
+        chunk = BatchResult(strata=target, paraneoplastic=para, nonparaneoplastic=nonpara,
                             params=_params_frame(P, sel, solved, share_prev, failed),
                             offset=start)
         outputs.append(chunk if reduce is None else reduce(chunk))
@@ -668,7 +747,6 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
         return BatchResult(
             strata=target,
             paraneoplastic=np.concatenate([o.paraneoplastic for o in outputs]),
-            sclc=np.concatenate([o.sclc for o in outputs]),
             nonparaneoplastic=np.concatenate([o.nonparaneoplastic for o in outputs]),
             params=pd.concat([o.params for o in outputs]))
     if all(isinstance(o, pd.DataFrame) for o in outputs):

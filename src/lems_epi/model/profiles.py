@@ -67,12 +67,23 @@ NONPARANEOPLASTIC_PROFILES = {
 
 
 def _mass(ages, mean, sd):
-    """Normal probability mass over ``[age, age + 1)``; broadcasts ages against mean/sd."""
-    upper = (ages + 1.0 - mean) / sd
-    lower = (ages - mean) / sd
-    # use the upper tail where it is more accurate (ages above the mean)
-    above = lower > 0
-    return np.where(above, ndtr(-lower) - ndtr(-upper), ndtr(upper) - ndtr(lower))
+    """Normal probability mass over ``[age, age + 1)`` for whole ages; shape (k, n).
+
+    The normal CDF is evaluated once per distinct year edge, as the tail ``Phi(-|z|)`` (one
+    special-function call per edge and scenario, accurate in both tails).
+    """
+    ages = np.asarray(ages, dtype=float).ravel()
+    uniq, inv = np.unique(ages, return_inverse=True)
+    edges = np.union1d(uniq, uniq + 1.0)
+    z = (edges[None, :] - mean) / sd                       # (k, e)
+    tail = ndtr(-np.abs(z))                                # Phi(-|z|)
+    lo = np.searchsorted(edges, uniq)
+    hi = np.searchsorted(edges, uniq + 1.0)
+    z_lo, z_hi, t_lo, t_hi = z[:, lo], z[:, hi], tail[:, lo], tail[:, hi]
+    mass = np.where(z_lo >= 0, t_lo - t_hi,                # both edges above the mean
+                    np.where(z_hi <= 0, t_hi - t_lo,       # both edges below the mean
+                             1.0 - t_lo - t_hi))           # the interval holds the mean
+    return mass[:, inv]
 
 
 def age_profile(kind, ages, male, *, mean=None, sd=None) -> np.ndarray:
@@ -112,15 +123,18 @@ def age_profile(kind, ages, male, *, mean=None, sd=None) -> np.ndarray:
             raise TypeError("age_profile: the paraneoplastic profile needs 'mean' and 'sd'.")
         mean = np.atleast_1d(np.asarray(mean, dtype=float))[:, None]
         sd = np.atleast_1d(np.asarray(sd, dtype=float))[:, None]
-        out = _mass(ages, mean, sd)
-        return np.where(ages >= ADULT_AGE, out, 0.0)
+        adult = ages[0] >= ADULT_AGE
+        out = np.zeros((max(mean.shape[0], sd.shape[0]), ages.shape[1]))
+        if adult.any():
+            out[:, adult] = _mass(ages[0, adult], mean, sd)
+        return out
     if kind not in NONPARANEOPLASTIC_PROFILES:
         raise ValueError(f"age_profile: unknown profile {kind!r}; choose 'paraneoplastic' or "
                          f"one of {list(NONPARANEOPLASTIC_PROFILES)}.")
     spec = NONPARANEOPLASTIC_PROFILES[kind]
     out = np.zeros(ages.shape)
     for w_female, w_male, mu, sigma in spec["components"]:
-        out = out + np.where(male, w_male, w_female) * _mass(ages, mu, sigma)
+        out = out + np.where(male, w_male, w_female) * _mass(ages[0], mu, sigma)
     if spec["adult"]:
         out = np.where(ages >= ADULT_AGE, out, 0.0)
     return out

@@ -13,6 +13,9 @@ __all__ = ["calibration_report"]
 EVIDENCE_CHECKS = {
     "share_over_50_paraneoplastic": ("lit-maddison2020-share-over-50-paraneoplastic", 0.91),
     "share_over_50_nonparaneoplastic": ("lit-maddison2020-share-over-50-nonparaneoplastic", 0.70),
+    "current_smoker_share_paraneoplastic": ("lit-titulaer2008-smoker-share-sclc-current", 0.86),
+    "current_smoker_share_nonparaneoplastic": ("lit-maddison2020-smoker-share-nonparaneoplastic",
+                                               0.16),
 }
 
 
@@ -40,7 +43,8 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
         with the same durations, i.e. incidence = prevalence / duration in a steady state);
         ``sclc_share`` (among paraneoplastic cases); ``male_share_<type>`` and
         ``smoker_share_<type>`` (ever smokers) for both types, with a target where the scenario
-        gives a share of cases; ``share_over_50_<type>`` (checked against Maddison et al.
+        gives a share of cases; ``current_smoker_share_<type>`` (checked against Titulaer et al.
+        2008's 86% and Maddison et al. 2020's 16%); ``share_over_50_<type>`` (checked against Maddison et al.
         2020's 91% and 70%, not calibrated); ``mean_age_<type>`` (mean current age of the
         expected cases, ages taken as mid-year; the paraneoplastic target is the scenario's
         profile mean, which the case mean misses by the population's age structure).
@@ -111,6 +115,14 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
                 note += "; share of ever smokers (former or current)"
             rows.append((f"{factor}_{t}", np.nan if target is None else target,
                          fig[t][key], source, note))
+    for t in ("paraneoplastic", "nonparaneoplastic"):
+        eid, value = EVIDENCE_CHECKS[f"current_smoker_share_{t}"]
+        if eid in src.get(f"smoking_rr_{t}", ()):
+            note = f"smoking_rr_{t} was solved to reproduce this share; " + where
+        else:
+            note = ("not calibrated: published share of current smokers at diagnosis or onset "
+                    "(SCLC-LEMS: Titulaer 2008; non-tumour LEMS: Maddison 2020)")
+        rows.append((f"current_smoker_share_{t}", value, fig[t]["current_share"], (eid,), note))
     for t in ("paraneoplastic", "nonparaneoplastic"):
         eid, value = EVIDENCE_CHECKS[f"share_over_50_{t}"]
         rows.append((f"share_over_50_{t}", value, fig[t]["over_50"], (eid,),
