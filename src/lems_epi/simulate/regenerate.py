@@ -79,8 +79,15 @@ def _dictionary(data: dict[str, pd.DataFrame]) -> str:
     from lems_epi import __version__
 
     names = ", ".join(f"`{n}`" for n in pd.unique(data["counts"]["scenario"]))
+    from lems_epi.model import expected_counts
+    from lems_epi.scenario import Scenario
+
     cohort, cc = data["cohort"], data["case_control"]
     n_cases = int(cc["case"].sum())
+    table = expected_counts(Scenario.named(SCENARIO))
+    expected = COHORT_N * table["expected_cases"].sum() / table["population"].sum()
+    k = int(cohort["lems"].sum())
+    held = f"{k} case{'' if k == 1 else 's'} ({expected:.1f} expected)"
     return f"""# Synthetic teaching data
 
 Fixed-seed datasets simulated by lems_epi {__version__}. They are synthetic: no row is a real
@@ -124,8 +131,8 @@ by different random numbers (common random numbers).
 
 A cohort of {len(cohort):,} persons drawn from the `{SCENARIO}` scenario
 (`lems_epi.simulate_cohort(Scenario.named("{SCENARIO}"), {COHORT_N}, rng={SEED})`), one row per
-person. At 7 cases per million it holds {int(cohort["lems"].sum())} case(s): a cohort of this
-size is the wrong design for a disease this rare, which is itself the lesson. Persons follow the
+person. At 7 cases per million it holds {held}: a cohort of this size is the wrong design
+for a disease this rare, which is itself the lesson. Persons follow the
 Danish age x sex structure and the scenario's smoking prevalence; rows are ordered by stratum
 (age, sex, smoking) within blocks of 2^20 persons.
 
