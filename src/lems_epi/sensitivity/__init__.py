@@ -1,15 +1,48 @@
 """Sensitivity analysis across the conflicting source figures.
 
-Scenario-level methods (:func:`scenario_grid`, :func:`one_way`, :func:`probabilistic`,
-:func:`sobol`) evaluate named outputs of a scenario on the closed-form risk model; bias analysis
-(:func:`e_value`, misclassification) works on synthetic records and counts.
+The sources disagree on prevalence, the paraneoplastic and SCLC shares, age, sex and smoking.
+This package shows which disagreement changes which conclusion, and by how much, from one
+specification that comes from the evidence table:
+
+* :func:`scenario_grid`: every combination of the sources' values, each labelled with its
+  source;
+* :func:`one_way`: tornado data, each parameter moved alone to its lowest and highest figure;
+* :func:`probabilistic`: Monte Carlo or Latin hypercube over evidence-based distributions,
+  optionally rank-correlated (Iman-Conover);
+* :func:`sobol`: first- and total-order variance-based indices with bootstrap intervals.
+
+Each evaluates a named output (:func:`outputs`) of a scenario on the closed-form risk model
+for a target population (default ``"finland-2016"``), a batch of scenarios at a time, or the
+user's own function. Bias analysis (:func:`e_value`, :func:`outcome_misclassification`,
+:func:`correct_misclassification`) works on synthetic records and counts. Plots are in
+:mod:`lems_epi.plots.sensitivity`. The mapping from evidence rows to scenario parameters is
+documented in :mod:`lems_epi.sensitivity.defaults`.
 """
 
+from lems_epi.sensitivity.analysis import (
+    ProbabilisticResult,
+    one_way,
+    probabilistic,
+    scenario_grid,
+)
 from lems_epi.sensitivity.bias import (
     correct_misclassification,
     e_value,
     misclassify_outcome,
     outcome_misclassification,
+)
+from lems_epi.sensitivity.defaults import (
+    default_distributions,
+    evidence_ranges,
+    evidence_values,
+)
+from lems_epi.sensitivity.outputs import (
+    OUTPUTS,
+    Output,
+    age_standardised,
+    evaluate,
+    outputs,
+    scenario_from_params,
 )
 from lems_epi.sensitivity.sampling import (
     distribution_from_range,
@@ -23,15 +56,28 @@ from lems_epi.sensitivity.sampling import (
 from lems_epi.sensitivity.variance import sobol
 
 __all__ = [
+    "OUTPUTS",
+    "Output",
+    "ProbabilisticResult",
+    "age_standardised",
     "correct_misclassification",
+    "default_distributions",
     "distribution_from_range",
     "draw",
     "e_value",
+    "evaluate",
+    "evidence_ranges",
+    "evidence_values",
     "iman_conover",
     "loguniform",
     "misclassify_outcome",
+    "one_way",
     "outcome_misclassification",
+    "outputs",
     "pert",
+    "probabilistic",
+    "scenario_from_params",
+    "scenario_grid",
     "sobol",
     "triangular",
     "uniform",
