@@ -74,10 +74,26 @@ def age_pyramid(population, cases=None, *, age="age", sex="sex", count="populati
                                  hovertemplate=f"{s}, %{{y}}: %{{customdata:,}} {label}"
                                  "<extra></extra>"),
                           row=1, col=col)
-        fig.update_xaxes(title_text=f"{label} (men left, women right)", row=1, col=col)
+        extent = float(grouped[column].max()) if len(grouped) else 1.0
+        ticks = _symmetric_ticks(extent)
+        fig.update_xaxes(title_text=f"{label} (men left, women right)", tickvals=ticks,
+                         ticktext=[f"{abs(v):,.0f}" if extent >= 10 else f"{abs(v):g}"
+                                   for v in ticks], row=1, col=col)
     fig.update_layout(barmode="relative", bargap=0.05, title=title)
     fig.update_yaxes(title_text="age", row=1, col=1)
     return fig
+
+
+def _symmetric_ticks(extent: float) -> list[float]:
+    """About five tick positions on each side of zero, at round numbers."""
+    if extent <= 0:
+        return [0.0]
+    raw = extent / 3
+    magnitude = 10 ** np.floor(np.log10(raw))
+    step = min((m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw),
+               default=10 * magnitude)
+    k = int(np.ceil(extent / step))
+    return [float(i * step) for i in range(-k, k + 1)]
 
 
 def forest_plot(table, *, estimate="rate", label=None, lower="lower", upper="upper",

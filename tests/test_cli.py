@@ -1,0 +1,83 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from lems_epi.cli import main
+
+
+def test_evidence_conflicts_csv(capsys):
+    assert main(["evidence", "--conflicts", "--format", "csv"]) == 0
+    from io import StringIO
+
+    table = pd.read_csv(StringIO(capsys.readouterr().out))
+    assert "prevalence" in set(table["parameter"])
+
+
+def test_evidence_filter_and_columns(capsys):
+    assert main(["evidence", "--parameter", "prevalence", "--kind", "seed",
+                 "--columns", "evidence_id,low,high"]) == 0
+    out = capsys.readouterr().out
+    assert "seed004-prevalence" in out
+
+
+def test_scenarios_list_and_one(capsys):
+    assert main(["scenarios"]) == 0
+    assert "seed-base" in capsys.readouterr().out
+    assert main(["scenarios", "seed-low"]) == 0
+    assert "seed004-prevalence" in capsys.readouterr().out
+
+
+def test_bad_argument_is_one_line_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["simulate", "--n", "-5", "--out", "x.csv"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "must be > 0" in err[0]
+
+
+def test_unknown_scenario_is_one_line_exit_2(capsys):
+    assert main(["scenarios", "seed-middle"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "unknown scenario" in err[0]
+    assert "Traceback" not in err[0]
+
+
+def test_simulate_writes_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "cohort.csv"
+    assert main(["simulate", "--scenario", "seed-base", "--n", "2000", "--seed", "3",
+                 "--out", str(out), "--quiet"]) == 0
+    assert "2000" in capsys.readouterr().out.replace(",", "")
+    first = out.read_bytes()
+    assert len(pd.read_csv(out)) == 2000
+    assert main(["simulate", "--n", "1000", "--seed", "4", "--out", str(out), "--quiet"]) == 2
+    assert "overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == first
+    assert main(["simulate", "--n", "1000", "--seed", "4", "--out", str(out), "--quiet",
+                 "--force"]) == 0
+    assert len(pd.read_csv(out)) == 1000
+
+
+def test_simulate_bad_suffix(tmp_path, capsys):
+    assert main(["simulate", "--n", "10", "--out", str(tmp_path / "a.xlsx"), "--quiet"]) == 2
+    assert ".csv or .parquet" in capsys.readouterr().err
+
+
+def test_console_script_help_runs():
+    res = subprocess.run([sys.executable, "-m", "lems_epi.cli", "report", "--help"],
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0
+    assert "--scenario" in res.stdout
+
+
+def test_simulate_counts_kind(tmp_path, capsys):
+    out = tmp_path / "counts.parquet"
+    assert main(["simulate", "--kind", "counts", "--seed", "1", "--out", str(out),
+                 "--quiet"]) == 0
+    table = pd.read_parquet(out)
+    assert {"age", "sex", "smoking", "population", "cases"} <= set(table.columns)
+    assert int(table["population"].sum()) == 5_602_628
+    assert "strata" in capsys.readouterr().out
