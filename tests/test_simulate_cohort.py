@@ -23,6 +23,7 @@ from lems_epi.simulate.cohort import (
     simulate_block,
     simulate_cohort,
 )
+from lems_epi.simulate.counts import simulate_counts
 from lems_epi.simulate.io import write_simulation
 
 ALPHA = 1e-4
@@ -245,3 +246,16 @@ def test_write_simulation_bad_path(tmp_path):
         write_simulation("seed-base", 10, tmp_path / "missing" / "c.csv", rng=1)
     with pytest.raises(ValueError, match="unknown scenario"):
         write_simulation("seed-nothing", 10, tmp_path / "c.csv", rng=1)
+
+
+def test_write_simulation_counts(tmp_path):
+    out = tmp_path / "counts.parquet"
+    info = write_simulation("seed-base", None, out, rng=6, kind="counts")
+    assert info.kind == "counts"
+    assert "600 strata" in str(info)
+    back = pd.read_parquet(out)
+    expected = simulate_counts(Scenario.named("seed-base"), rng=6)
+    assert back["cases"].tolist() == expected["cases"].tolist()
+    assert info.rows == len(expected)
+    with pytest.raises(ValueError, match="unknown kind 'people'"):
+        write_simulation("seed-base", 10, tmp_path / "x.csv", rng=1, kind="people")
