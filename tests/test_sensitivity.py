@@ -319,3 +319,13 @@ def test_sobol_on_named_output_in_target_population():
     assert t.loc["prevalence", "total_order"] < 0.01   # a ratio does not depend on prevalence
     assert t.loc["male_share_nonparaneoplastic", "total_order"] > 0.05
     assert t.loc["paraneoplastic_share", "total_order"] > 0.05
+
+
+def test_totals_path_and_stratum_path_agree():
+    from lems_epi.model import batch_expected
+    from lems_epi.sensitivity import OUTPUTS
+
+    s = draw(default_distributions(), 64, rng=9)
+    for name, out in OUTPUTS.items():
+        full = np.asarray(batch_expected(s, "finland-2016", reduce=out.reduce), dtype=float)
+        np.testing.assert_allclose(evaluate(name, s), full, rtol=1e-9, err_msg=name)

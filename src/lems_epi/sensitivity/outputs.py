@@ -61,6 +61,10 @@ class Output:
         One sentence.
     unit : str
         Unit of the output (``"persons"``, ``"proportion"``, ``"per million"``, ...).
+    from_totals : callable, optional
+        The same output from the per-scenario crude figures of
+        ``batch_expected(..., reduce="totals")`` (a DataFrame), which the model computes from
+        group sums without the stratum arrays; used instead of ``reduce`` when given.
 
     Examples
     --------
@@ -75,12 +79,15 @@ class Output:
     reduce: Callable[[BatchResult], np.ndarray]
     description: str = ""
     unit: str = ""
+    from_totals: Callable[[pd.DataFrame], np.ndarray] | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"Output: 'name' must be a non-empty string, got {self.name!r}.")
         if not callable(self.reduce):
             raise TypeError("Output: 'reduce' must be a function of a BatchResult.")
+        if self.from_totals is not None and not callable(self.from_totals):
+            raise TypeError("Output: 'from_totals' must be None or a function of a DataFrame.")
 
 
 _MASK_CACHE: dict = {}
@@ -179,22 +186,39 @@ def age_standardised(standard: str = "esp2013", *, per: float = 1e6) -> Output:
                                 f"the {standard} standard population", f"per {per:g}")
 
 
+def _col(t: pd.DataFrame, name: str) -> np.ndarray:
+    return t[name].to_numpy(dtype=float)
+
+
+def _weighted(t: pd.DataFrame, prefix: str) -> np.ndarray:
+    """Cases of both types times a per-type share (e.g. the male share of each type)."""
+    return (_col(t, "expected_paraneoplastic") * _col(t, f"{prefix}_paraneoplastic")
+            + _col(t, "expected_nonparaneoplastic") * _col(t, f"{prefix}_nonparaneoplastic"))
+
+
 OUTPUTS: dict[str, Output] = {o.name: o for o in (
     Output("expected_cases", lambda r: r.paraneoplastic.sum(axis=1)
            + r.nonparaneoplastic.sum(axis=1),
-           "expected prevalent LEMS cases in the target population", "persons"),
+           "expected prevalent LEMS cases in the target population", "persons",
+           lambda t: _col(t, "expected_cases")),
     Output("expected_paraneoplastic_cases", lambda r: r.paraneoplastic.sum(axis=1),
-           "expected paraneoplastic LEMS cases", "persons"),
+           "expected paraneoplastic LEMS cases", "persons",
+           lambda t: _col(t, "expected_paraneoplastic")),
     Output("expected_sclc_cases", lambda r: r.sclc.sum(axis=1),
-           "expected LEMS cases linked to small-cell lung cancer", "persons"),
+           "expected LEMS cases linked to small-cell lung cancer", "persons",
+           lambda t: _col(t, "expected_sclc")),
     Output("expected_cases_under_50", _under_50, "expected LEMS cases aged under 50",
-           "persons"),
+           "persons", lambda t: _col(t, "expected_cases") - _weighted(t, "share_over_50")),
     Output("share_smokers_among_cases", _share_smokers,
-           "share of ever smokers (former or current) among expected cases", "proportion"),
+           "share of ever smokers (former or current) among expected cases", "proportion",
+           lambda t: _weighted(t, "smoker_share") / _col(t, "expected_cases")),
     Output("male_to_female_ratio", _male_to_female,
-           "expected male cases divided by expected female cases", "ratio"),
+           "expected male cases divided by expected female cases", "ratio",
+           lambda t: _weighted(t, "male_share") / (_col(t, "expected_cases")
+                                                    - _weighted(t, "male_share"))),
     Output("population_for_100_cases", _population_for_100,
-           "persons among whom 100 prevalent cases are expected", "persons"),
+           "persons among whom 100 prevalent cases are expected", "persons",
+           lambda t: 100.0 * _col(t, "population") / _col(t, "expected_cases")),
     age_standardised("esp2013"),
 )}
 
@@ -344,7 +368,10 @@ def evaluate(output, params=None, *, base=None, population="finland-2016",
         if not isinstance(params, pd.DataFrame):
             raise TypeError(f"{caller}: 'params' must be a DataFrame of batch parameters, got "
                             f"{type(params).__name__}.")
-    if isinstance(output, Output):
+    if isinstance(output, Output) and output.from_totals is not None:
+        totals = batch_expected(params, population, base=base, reduce="totals")
+        values = np.asarray(output.from_totals(totals), dtype=float).reshape(-1)
+    elif isinstance(output, Output):
         values = batch_expected(params, population, base=base, reduce=output.reduce)
         values = np.asarray(values, dtype=float).reshape(-1)
     else:
