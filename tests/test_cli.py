@@ -81,3 +81,22 @@ def test_simulate_counts_kind(tmp_path, capsys):
     assert {"age", "sex", "smoking", "population", "cases"} <= set(table.columns)
     assert int(table["population"].sum()) == 5_602_628
     assert "strata" in capsys.readouterr().out
+
+
+def test_sensitivity_one_way_and_sobol(capsys):
+    from io import StringIO
+
+    assert main(["sensitivity", "--method", "one-way", "--output", "expected_cases",
+                 "--format", "csv", "--quiet"]) == 0
+    tornado = pd.read_csv(StringIO(capsys.readouterr().out))
+    assert list(tornado.columns[:3]) == ["parameter", "low", "high"]
+    assert (tornado["swing"].diff().dropna() <= 0).all()
+    assert main(["sensitivity", "--method", "sobol", "--n", "1000", "--quiet"]) == 2
+    assert "power of two" in capsys.readouterr().err
+
+
+def test_sensitivity_unknown_output(capsys):
+    assert main(["sensitivity", "--output", "nonsense", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "nonsense" in err
+    assert len(err.strip().splitlines()) == 1

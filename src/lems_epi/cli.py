@@ -87,11 +87,25 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
-    from lems_epi.sensitivity.cli import run_sensitivity
+    from tqdm.auto import tqdm
 
-    frame = run_sensitivity(method=args.method, output=args.output, scenario=args.scenario,
-                            population=args.population, n=args.n, rng=args.seed,
-                            progress=not args.quiet)
+    from lems_epi import sensitivity as sa
+    from lems_epi.scenario import Scenario
+
+    base = Scenario.named(args.scenario)
+    kwargs = {"base": base, "population": args.population}
+    with tqdm(total=1, desc=f"sensitivity ({args.method})", disable=args.quiet,
+              leave=False, file=sys.stderr) as bar:
+        if args.method == "one-way":
+            frame = sa.one_way(args.output, **kwargs)
+        elif args.method == "sobol":
+            frame = sa.sobol(args.output, None, n=args.n, rng=args.seed, **kwargs)
+        elif args.method == "probabilistic":
+            frame = sa.probabilistic(args.output, None, n=args.n, rng=args.seed,
+                                     **kwargs).summary
+        else:
+            frame = sa.scenario_grid(args.output, None, **kwargs)
+        bar.update(1)
     print(_table(frame, args.format))
     return 0
 
