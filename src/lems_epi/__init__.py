@@ -3,6 +3,7 @@
 The public API is listed in ``__all__``; importing the package changes no global state.
 """
 
+from lems_epi import sensitivity
 from lems_epi.evidence import conflicts, evidence
 from lems_epi.model import calibration_report, expected_counts
 from lems_epi.populations import (
@@ -53,6 +54,7 @@ __all__ = [
     "kaplan_meier",
     "median_survival",
     "__version__",
+    "sensitivity",
     "attributable_fraction",
     "mantel_haenszel",
     "mantel_haenszel_strata",
