@@ -186,6 +186,18 @@ def _check_parameters(parameters, *, caller: str, allowed=None) -> list:
 
 
 def _floor_smoker_share(name: str, base) -> float:
+    """Cached :func:`_floor_smoker_share_uncached` for named base scenarios."""
+    if base is None or isinstance(base, str):
+        return _floor_cached(name, base or "seed-base")
+    return _floor_smoker_share_uncached(name, base)
+
+
+@lru_cache(maxsize=32)
+def _floor_cached(name: str, base: str) -> float:
+    return _floor_smoker_share_uncached(name, base)
+
+
+def _floor_smoker_share_uncached(name: str, base) -> float:
     """Smallest target share of ever smokers that the model reaches for every age variant.
 
     Checked with ``base`` under each non-paraneoplastic age profile and at both ends of the
