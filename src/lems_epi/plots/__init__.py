@@ -10,5 +10,14 @@ from lems_epi.plots.descriptive import (
     forest_plot,
     funnel_plot,
 )
+from lems_epi.plots.sensitivity import distribution_plot, sobol_plot, tornado_plot
 
-__all__ = ["age_pyramid", "crude_vs_standardized", "forest_plot", "funnel_plot"]
+__all__ = [
+    "age_pyramid",
+    "crude_vs_standardized",
+    "distribution_plot",
+    "forest_plot",
+    "funnel_plot",
+    "sobol_plot",
+    "tornado_plot",
+]
