@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._validation import describe_rows
-from lems_epi.model.profiles import NONPARANEOPLASTIC_PROFILES, age_profile
+from lems_epi.model._collapsed import batch_sums, layout, row_profiles
+from lems_epi.model.profiles import NONPARANEOPLASTIC_PROFILES
 from lems_epi.populations.loaders import population as load_population
 from lems_epi.populations.smoking import SMOKING_STATUSES, smoking_by_age, smoking_prevalence
 
@@ -397,29 +398,8 @@ class BatchResult:
 
 # ---------------------------------------------------------------------- solver
 def _profiles(strata: Strata, P: dict, sel: np.ndarray | slice) -> tuple:
-    """Age x sex profile arrays (rows, m) for both types of the selected scenarios."""
-    a_p = age_profile("paraneoplastic", strata.ages, strata.male,
-                      mean=P["age_paraneoplastic_mean"][sel], sd=P["age_paraneoplastic_sd"][sel])
-    variants = P["age_profile_nonparaneoplastic"][sel]
-    uniq = pd.unique(variants)
-    if uniq.size == 1:
-        a_n = age_profile(uniq[0], strata.ages, strata.male)
-    else:
-        a_n = np.empty(a_p.shape)
-        for v in uniq:
-            a_n[variants == v] = age_profile(v, strata.ages, strata.male)[0]
-    return a_p, a_n
-
-
-def _group_sums(strata: Strata, a: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
-    """``G[k, sex, j] = sum over ages of N * a`` (shape (k, 2, 3)), optionally rows ``keep``."""
-    out = np.empty((a.shape[0], 2, 3))
-    for sex_index, is_male in enumerate((False, True)):
-        rows = strata.male == is_male
-        if keep is not None:
-            rows = rows & keep
-        out[:, sex_index, :] = a[:, rows] @ strata.counts[rows].astype(float)
-    return out
+    """Age x sex profile arrays (k, m) for both types of the selected scenarios."""
+    return row_profiles(strata, P, sel)
 
 
 def _solve_type(G: np.ndarray, P: dict, t: str, sel) -> tuple:
@@ -469,17 +449,24 @@ def _solve_type(G: np.ndarray, P: dict, t: str, sel) -> tuple:
 
 
 def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
-              share_prev: np.ndarray, full: bool = True) -> tuple:
-    """Calibrate in ``ref`` and evaluate in ``target`` for the scenarios ``sel``."""
-    a_ref = _profiles(ref, P, sel)
+              share_prev: np.ndarray, sums: dict, full: bool = True) -> tuple:
+    """Calibrate in ``ref`` and evaluate in ``target`` for the scenarios ``sel``.
+
+    ``sums`` holds the group sums of every distinct profile of the batch
+    (:func:`lems_epi.model._collapsed.batch_sums`): calibration, the probability bound and the
+    crude totals need nothing else, so the ``(k, n_strata)`` arrays are built only when
+    ``full`` (and the exact probability check only for the scenarios the bound does not clear).
+    """
     same = target is ref
-    a_tgt = a_ref if same else _profiles(target, P, sel)
     prev = P["prevalence"][sel]
     shares = (share_prev[sel], 1.0 - share_prev[sel])
     k = prev.size
-    solved, risks, problems = {}, [], {}
-    for t, a_r, a_t, share in zip(TYPES, a_ref, a_tgt, shares, strict=True):
-        G = np.broadcast_to(_group_sums(ref, a_r), (k, 2, 3))
+    solved, problems = {}, {}
+    bound_tgt = bound_ref = 0.0
+    for t, share in zip(TYPES, shares, strict=True):
+        ts = sums[t]
+        idx = ts.index[sel]
+        G = ts.ref_G[idx]
         m, s, infeasible, degenerate = _solve_type(G, P, t, sel)
         weight = (G * np.stack([np.ones(k), m], axis=1)[:, :, None] * s[:, None, :]).sum(
             axis=(1, 2))
@@ -490,14 +477,16 @@ def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
         problems[f"infeasible_{t}"] = infeasible
         problems[f"degenerate_{t}"] = degenerate
         solved[t] = (c, m, s)
-        # age x sex part of the stratum probability in the target population: (k, rows)
-        risks.append(c[:, None] * a_t * np.where(target.male[None, :], m[:, None], 1.0))
-    too_high = _prob_above_one(target, risks, solved)
+        # largest age x sex risk over the populated strata times the largest smoking risk
+        s_max = s.max(axis=1)
+        top = ts.tgt_top[idx]
+        bound_tgt = bound_tgt + np.maximum(c * top[:, 0], c * top[:, 1] * m) * s_max
+        if not same:
+            top = ts.ref_top[idx]
+            bound_ref = bound_ref + np.maximum(c * top[:, 0], c * top[:, 1] * m) * s_max
+    too_high = _prob_above_one(target, P, sel, solved, bound_tgt)
     if not same:
-        ref_risks = [solved[t][0][:, None] * a * np.where(ref.male[None, :],
-                                                           solved[t][1][:, None], 1.0)
-                     for t, a in zip(TYPES, a_ref, strict=True)]
-        too_high |= _prob_above_one(ref, ref_risks, solved)
+        too_high |= _prob_above_one(ref, P, sel, solved, bound_ref)
     problems["probability"] = too_high
     failed = np.zeros(k, dtype=bool)
     for key, mask in problems.items():
@@ -506,12 +495,14 @@ def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
             if errors == "raise":
                 _raise_problem(key, mask, sel, P)
     if not full:
-        return _summaries(target, a_tgt, solved, failed, P, sel), solved, failed
+        return _summaries(target, sums, solved, failed, P, sel), solved, failed
     counts = target.counts.astype(float)[None]
     out = []
-    for t, risk in zip(TYPES, risks, strict=True):
+    for t, a in zip(TYPES, _profiles(target, P, sel), strict=True):
+        c, m, s = solved[t]
+        risk = c[:, None] * a * np.where(target.male[None, :], m[:, None], 1.0)
         arr = np.multiply(risk[:, :, None], counts)
-        arr *= solved[t][2][:, None, :]
+        arr *= s[:, None, :]
         arr = arr.reshape(k, -1)
         if failed.any():
             arr[failed] = np.nan
@@ -519,52 +510,70 @@ def _evaluate(ref: Strata, target: Strata, P: dict, sel: slice, errors: str,
     return out[0], out[1], solved, failed
 
 
-def _summaries(target: Strata, a_tgt: tuple, solved: dict, failed: np.ndarray, P: dict,
-               sel: slice) -> pd.DataFrame:
-    """Crude figures per scenario from group sums only (no (k, n_strata) arrays)."""
-    older = target.ages >= 50
-    out = {"population": np.full(failed.size, target.total)}
-    totals = {}
-    for t, a in zip(TYPES, a_tgt, strict=True):
+#: Columns of the crude figures, in order (see :meth:`BatchResult.totals`).
+_TOTAL_COLUMNS = (
+    "scenario", "population", "expected_paraneoplastic", "expected_sclc",
+    "expected_nonparaneoplastic", "expected_cases", "prevalence", "paraneoplastic_share",
+    *(f"{what}_{t}" for t in TYPES for what in ("male_share", "smoker_share", "share_over_50")),
+)
+
+
+def _summaries(target: Strata, sums: dict, solved: dict, failed: np.ndarray, P: dict,
+               sel: slice) -> dict:
+    """Crude figures per scenario from the group sums (columns of the totals table, arrays).
+
+    With age bands (groups 2, 3, ... of the target layout) also ``band_cases`` (k, n_bands).
+    """
+    out = {"scenario": np.arange(sel.start, sel.start + failed.size),
+           "population": np.full(failed.size, target.total)}
+    totals, shares, band_cases = {}, {}, 0.0
+    for t in TYPES:
         c, m, s = solved[t]
         k = c.size
+        Gt = sums[t].tgt_G[sums[t].index[sel]]
         sex = np.stack([np.ones(k), m], axis=1)[:, :, None]
-        G = np.broadcast_to(_group_sums(target, a), (k, 2, 3)) * sex * s[:, None, :]
-        G50 = np.broadcast_to(_group_sums(target, a, older), (k, 2, 3)) * sex * s[:, None, :]
+        G = Gt[:, 0] * sex * s[:, None, :]
+        G50 = Gt[:, 1] * sex * s[:, None, :]
         total = G.sum(axis=(1, 2))
         totals[t] = c * total
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"male_share_{t}"] = G[:, 1, :].sum(axis=1) / total
-            out[f"smoker_share_{t}"] = G[:, :, 1:].sum(axis=(1, 2)) / total
-            out[f"share_over_50_{t}"] = G50.sum(axis=(1, 2)) / total
+            shares[f"male_share_{t}"] = G[:, 1, :].sum(axis=1) / total
+            shares[f"smoker_share_{t}"] = G[:, :, 1:].sum(axis=(1, 2)) / total
+            shares[f"share_over_50_{t}"] = G50.sum(axis=(1, 2)) / total
+        if Gt.shape[1] > 2:
+            band = (Gt[:, 2:] * sex[:, None] * s[:, None, None, :]).sum(axis=(2, 3))
+            band_cases = band_cases + c[:, None] * band
     p, n = totals["paraneoplastic"], totals["nonparaneoplastic"]
-    frame = pd.DataFrame({
-        "scenario": np.arange(sel.start, sel.start + failed.size),
-        "population": target.total, "expected_paraneoplastic": p,
-        "expected_sclc": p * P["sclc_share"][sel], "expected_nonparaneoplastic": n,
-        "expected_cases": p + n, "prevalence": (p + n) / target.total,
-        "paraneoplastic_share": p / (p + n),
-        **{key: v for key, v in out.items() if key != "population"},
-    })
-    frame.loc[failed, frame.columns[2:]] = np.nan
-    return frame
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.update({"expected_paraneoplastic": p, "expected_sclc": p * P["sclc_share"][sel],
+                    "expected_nonparaneoplastic": n, "expected_cases": p + n,
+                    "prevalence": (p + n) / target.total, "paraneoplastic_share": p / (p + n)})
+    out.update(shares)
+    if not np.isscalar(band_cases):
+        out["band_cases"] = band_cases
+    if failed.any():
+        for key, values in out.items():
+            if key not in ("scenario", "population"):
+                values[failed] = np.nan
+    return out
 
 
-def _prob_above_one(strata: Strata, risks: list, solved: dict) -> np.ndarray:
+def _prob_above_one(strata: Strata, P: dict, sel: slice, solved: dict,
+                    bound: np.ndarray) -> np.ndarray:
     """Whether some populated stratum's total case probability exceeds 1, per scenario.
 
-    A cheap upper bound (largest age x sex risk times largest smoking risk, per type) clears
-    almost every scenario; the exact check runs only for the rest.
+    ``bound`` (largest age x sex risk times largest smoking risk, summed over the types) clears
+    almost every scenario; the exact check over the strata runs only for the rest.
     """
-    populated = strata.counts > 0
-    rows = populated.any(axis=1)
-    bound = sum(np.max(np.where(rows[None], r, 0.0), axis=1) * solved[t][2].max(axis=1)
-                for t, r in zip(TYPES, risks, strict=True))
     out = np.zeros(bound.shape, dtype=bool)
     check = np.flatnonzero(bound > 1.0)
     if check.size:
-        prob = sum(r[check][:, :, None] * solved[t][2][check][:, None, :]
-                   for t, r in zip(TYPES, risks, strict=True))
+        populated = strata.counts > 0
+        prob = 0.0
+        for t, a in zip(TYPES, _profiles(strata, P, sel.start + check), strict=True):
+            c, m, s = (v[check] for v in solved[t])
+            risk = c[:, None] * a * np.where(strata.male[None, :], m[:, None], 1.0)
+            prob = prob + risk[:, :, None] * s[:, None, :]
         out[check] = (np.where(populated[None], prob, 0.0) > 1.0).any(axis=(1, 2))
     return out
 
@@ -596,8 +605,8 @@ def _raise_problem(key: str, mask: np.ndarray, sel: slice, P: dict) -> None:
         "risks, or widen the age profile (age_paraneoplastic_sd).")
 
 
-def _params_frame(P: dict, sel: slice, solved: dict, share_prev: np.ndarray,
-                  failed: np.ndarray) -> pd.DataFrame:
+def _params_columns(P: dict, sel: slice, solved: dict, share_prev: np.ndarray,
+                    failed: np.ndarray) -> dict:
     out = {}
     for t in TYPES:
         c, m, s = solved[t]
@@ -613,7 +622,12 @@ def _params_frame(P: dict, sel: slice, solved: dict, share_prev: np.ndarray,
     out["paraneoplastic_share_prevalent"] = sp
     out["paraneoplastic_share_incident"] = inc
     out["ok"] = ~failed
-    frame = pd.DataFrame(out)
+    return out
+
+
+def _params_frame(P: dict, sel: slice, solved: dict, share_prev: np.ndarray,
+                  failed: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame(_params_columns(P, sel, solved, share_prev, failed))
     frame.index = pd.RangeIndex(sel.start, sel.start + len(frame))
     return frame
 
@@ -632,13 +646,16 @@ def _as_scenario(base):
 
 
 def batch_expected(params, population=None, *, base=None, reduce: Callable | None = None,
-                   chunk_size: int = 2000, errors: str = "raise", _caller: str = _CALLER):
+                   chunk_size: int = 2000, errors: str = "raise", age_bands=None,
+                   _caller: str = _CALLER):
     """Expected LEMS cases by stratum for a batch of scenarios, as arrays.
 
     This is the vectorised core of the risk model: :func:`lems_epi.expected_counts` is its
     one-scenario case. Every step (age profiles with per-scenario mean and SD, the closed-form
     constants, the relative risks solved from shares of cases) is array code over the
-    scenarios of a chunk, with no Python loop per scenario.
+    scenarios of a chunk, with no Python loop per scenario. Calibration and the crude totals
+    use group sums by sex and smoking status computed once per distinct age profile of the
+    batch, so ``reduce="totals"`` never builds the ``(k, n_strata)`` arrays.
 
     Parameters
     ----------
@@ -660,16 +677,29 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
     base : Scenario or str, optional
         Scenario supplying the missing parameters, the smoking table and the reference
         population (default ``"seed-base"``).
-    reduce : callable, optional
+    reduce : callable or "totals", optional
         Called with each chunk's :class:`BatchResult`; its return values (arrays stacked along
         the first axis, or DataFrames concatenated) are returned instead of the full arrays.
         Use it to keep memory small: 100,000 scenarios x 600 strata is 480 MB per array.
+        ``"totals"``: the crude figures of :meth:`BatchResult.totals` followed by the columns
+        of ``BatchResult.params`` (one row per scenario, fast path from group sums).
     chunk_size : int, default 2000
         Scenarios per chunk.
     errors : {"raise", "nan"}, default "raise"
         What to do with a scenario that cannot be calibrated (smoker share out of reach,
         stratum probability above 1): raise a ValueError naming the rows, or return NaN counts
         for it (``params["ok"]`` is False).
+
+    age_bands : str, sequence of int or pandas.DataFrame, optional
+        Only with ``reduce="totals"``: add the expected cases (both types) of each age band,
+        as columns ``expected_cases_age_<start>``, and the persons of each band,
+        ``population_age_<start>`` (the same in every row), where ``<start>`` is the band's
+        first age. Anything :func:`lems_epi.populations.age_bands` accepts: a standard
+        population name such as ``"esp2013"`` (19 bands, ``expected_cases_age_0``,
+        ``expected_cases_age_5``, ..., ``expected_cases_age_90``), a list of left ends or a
+        band table. Every age of the target population must lie in a band. The band columns
+        add up to ``expected_cases`` and ``population``; divided, they give age-specific
+        prevalences for direct standardisation.
 
     Returns
     -------
@@ -696,6 +726,15 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
     >>> tot = batch_expected(params, "finland-2016", reduce=lambda r: r.totals())
     >>> list(tot.columns[:3]), len(tot)
     (['scenario', 'population', 'expected_paraneoplastic'], 2)
+
+    The fast path, with the expected cases of the esp2013 age bands:
+
+    >>> fast = batch_expected(params, "finland-2016", reduce="totals", age_bands="esp2013")
+    >>> bands = fast.filter(like="expected_cases_age_")
+    >>> list(bands.columns[:2]), bands.shape
+    (['expected_cases_age_0', 'expected_cases_age_5'], (2, 19))
+    >>> bool(np.allclose(bands.sum(axis=1), fast["expected_cases"], rtol=1e-12))
+    True
     """
     base = _as_scenario(base)
     if errors not in ("raise", "nan"):
@@ -704,6 +743,16 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
             or chunk_size < 1):
         raise ValueError(f"{_CALLER}: 'chunk_size' must be a positive integer, got "
                          f"{chunk_size!r}.")
+    totals_path = isinstance(reduce, str)
+    if totals_path and reduce != "totals":
+        raise ValueError(f"{_CALLER}: 'reduce' must be a callable or 'totals', got {reduce!r}.")
+    if reduce is not None and not totals_path and not callable(reduce):
+        raise TypeError(f"{_CALLER}: 'reduce' must be a callable or 'totals', got "
+                        f"{type(reduce).__name__}.")
+    if age_bands is not None and not totals_path:
+        raise ValueError(f"{_CALLER}: 'age_bands' needs reduce='totals' (the band totals are "
+                         "columns of the totals table); pass reduce='totals' or drop "
+                         "'age_bands'.")
     P = _param_arrays(params, base)
     P["caller"], P["name"] = _caller, base.name
     ref = _strata_for(base.reference_population, base.smoking_prevalence)
@@ -719,27 +768,39 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
     with np.errstate(divide="ignore", invalid="ignore"):
         converted = share * dp / (share * dp + (1.0 - share) * dn)
     share_prev = np.where(incident, converted, share)
+    tgt_ages = np.unique(target.ages)
+    groups = [tgt_ages >= 50]
+    band_starts = None
+    if age_bands is not None:
+        band_starts, band_masks = _band_masks(age_bands, tgt_ages)
+        groups += band_masks
+    tgt_layout = layout(target, groups)
+    ref_layout = tgt_layout if target is ref else layout(ref)
+    sums = batch_sums(ref_layout, tgt_layout, P, int(chunk_size))
+    chunks = [slice(start, min(start + int(chunk_size), P["k"]))
+              for start in range(0, P["k"], int(chunk_size))]
+    if totals_path:
+        parts = []
+        for sel in chunks:
+            cols, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev, sums,
+                                             full=False)
+            cols.update(_params_columns(P, sel, solved, share_prev, failed))
+            parts.append(cols)
+        data = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+        band_cases = data.pop("band_cases", None)
+        if band_starts is not None:
+            persons = tgt_layout.weights.reshape(tgt_ages.size, -1, 6)[:, 2:].sum(axis=(0, 2))
+            for i, start in enumerate(band_starts):
+                data[f"expected_cases_age_{start}"] = band_cases[:, i]
+            for i, start in enumerate(band_starts):
+                data[f"population_age_{start}"] = np.full(P["k"], persons[i])
+        return pd.DataFrame(data)
     outputs = []
-    if isinstance(reduce, str):
-        if reduce != "totals":
-            raise ValueError(f"{_CALLER}: 'reduce' must be a callable or 'totals', got "
-                             f"{reduce!r}.")
-        for start in range(0, P["k"], int(chunk_size)):
-            sel = slice(start, min(start + int(chunk_size), P["k"]))
-            frame, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev,
-                                              full=False)
-            extra = _params_frame(P, sel, solved, share_prev, failed).reset_index(drop=True)
-            outputs.append(pd.concat([frame, extra], axis=1))
-        return pd.concat(outputs, ignore_index=True)
-    if reduce is not None and not callable(reduce):
-        raise TypeError(f"{_CALLER}: 'reduce' must be a callable or 'totals', got "
-                        f"{type(reduce).__name__}.")
-    for start in range(0, P["k"], int(chunk_size)):
-        sel = slice(start, min(start + int(chunk_size), P["k"]))
-        para, nonpara, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev)
+    for sel in chunks:
+        para, nonpara, solved, failed = _evaluate(ref, target, P, sel, errors, share_prev, sums)
         chunk = BatchResult(strata=target, paraneoplastic=para, nonparaneoplastic=nonpara,
                             params=_params_frame(P, sel, solved, share_prev, failed),
-                            offset=start)
+                            offset=sel.start)
         outputs.append(chunk if reduce is None else reduce(chunk))
     if reduce is None:
         if len(outputs) == 1:
@@ -757,6 +818,28 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
         return np.concatenate([np.atleast_1d(np.asarray(o)) for o in outputs])
     except ValueError:
         return outputs
+
+
+def _band_masks(age_bands, ages: np.ndarray) -> tuple[list[int], list[np.ndarray]]:
+    """Band first ages and one boolean mask over ``ages`` per band; every age must be in one."""
+    from lems_epi.populations import age_bands as band_table
+
+    try:
+        table = band_table(age_bands)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{_CALLER}: 'age_bands' is not a banding scheme: {exc}") from None
+    starts = table["age_start"].to_numpy(dtype=float)
+    ends = table["age_end"].to_numpy(dtype=float, na_value=np.inf)
+    if starts.size == 0 or np.any(np.diff(starts) <= 0) or np.any(ends[:-1] >= starts[1:]):
+        raise ValueError(f"{_CALLER}: 'age_bands' must be increasing, non-overlapping bands; "
+                         f"got first ages {starts.tolist()}.")
+    masks = [(ages >= lo) & (ages <= hi) for lo, hi in zip(starts, ends, strict=True)]
+    outside = ~np.logical_or.reduce(masks)
+    if outside.any():
+        raise ValueError(f"{_CALLER}: ages {ages[outside][:5].astype(int).tolist()} of the "
+                         f"population lie in no band of 'age_bands' (bands from "
+                         f"{int(starts[0])}); use bands that cover every age of the population.")
+    return [int(v) for v in starts], masks
 
 
 def _same_population(a, b) -> bool:

@@ -70,19 +70,30 @@ def _mass(ages, mean, sd):
     """Normal probability mass over ``[age, age + 1)`` for whole ages; shape (k, n).
 
     The normal CDF is evaluated once per distinct year edge, as the tail ``Phi(-|z|)`` (one
-    special-function call per edge and scenario, accurate in both tails).
+    special-function call per edge and scenario, accurate in both tails). Consecutive ages (the
+    usual case) share their edges, so the two edges of every year are slices of one array.
     """
     ages = np.asarray(ages, dtype=float).ravel()
     uniq, inv = np.unique(ages, return_inverse=True)
-    edges = np.union1d(uniq, uniq + 1.0)
+    consecutive = bool(uniq.size == 0 or np.all(np.diff(uniq) == 1.0))
+    if consecutive:
+        edges = np.append(uniq, uniq[-1:] + 1.0)
+    else:
+        edges = np.union1d(uniq, uniq + 1.0)
     z = (edges[None, :] - mean) / sd                       # (k, e)
     tail = ndtr(-np.abs(z))                                # Phi(-|z|)
-    lo = np.searchsorted(edges, uniq)
-    hi = np.searchsorted(edges, uniq + 1.0)
-    z_lo, z_hi, t_lo, t_hi = z[:, lo], z[:, hi], tail[:, lo], tail[:, hi]
-    mass = np.where(z_lo >= 0, t_lo - t_hi,                # both edges above the mean
-                    np.where(z_hi <= 0, t_hi - t_lo,       # both edges below the mean
-                             1.0 - t_lo - t_hi))           # the interval holds the mean
+    if consecutive:
+        z_lo, z_hi, t_lo, t_hi = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:]
+    else:
+        lo = np.searchsorted(edges, uniq)
+        hi = np.searchsorted(edges, uniq + 1.0)
+        z_lo, z_hi, t_lo, t_hi = z[:, lo], z[:, hi], tail[:, lo], tail[:, hi]
+    diff = t_lo - t_hi
+    # both edges above the mean: t_lo - t_hi; both below: t_hi - t_lo (= -diff exactly);
+    # the interval holds the mean: 1 - t_lo - t_hi
+    mass = np.where(z_lo >= 0, diff, np.where(z_hi <= 0, -diff, 1.0 - t_lo - t_hi))
+    if np.array_equal(uniq, ages):                          # already sorted and distinct
+        return mass
     return mass[:, inv]
 
 
