@@ -79,79 +79,93 @@ class TypeSums:
     tgt_top: np.ndarray
 
 
-def _sums(lay: Layout, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group sums (u, n_groups, 2, 3) and top values (u, 2) of profiles on ``lay.ages``.
-
-    ``grid`` is (u, n_ages) for a profile that does not depend on sex, (u, n_ages, 2) otherwise.
-    """
-    u = grid.shape[0]
-    if grid.ndim == 2:
-        G = grid @ lay.weights
-        top = np.stack([np.max(np.where(lay.populated[:, s], grid, 0.0), axis=1, initial=0.0)
-                        for s in (0, 1)], axis=1)
-    else:
-        w = lay.weights.reshape(lay.ages.size, lay.n_groups, 2, 3)
-        G = np.einsum("uas,agsj->ugsj", grid, w)
-        top = np.max(np.where(lay.populated[None], grid, 0.0), axis=1, initial=0.0)
-    return G.reshape(u, lay.n_groups, 2, 3), top
-
-
-def _columns(ages: np.ndarray, lay: Layout):
-    """Columns of ``ages`` (a superset, increasing) that hold ``lay.ages`` (None: all of them)."""
+def _padded(lay: Layout, ages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and populated flags of ``lay`` on ``ages`` (a superset), zero elsewhere."""
     if np.array_equal(ages, lay.ages):
-        return None
-    return np.searchsorted(ages, lay.ages)
+        return lay.weights, lay.populated
+    rows = np.searchsorted(ages, lay.ages)
+    weights = np.zeros((ages.size, lay.weights.shape[1]))
+    weights[rows] = lay.weights
+    populated = np.zeros((ages.size, 2), dtype=bool)
+    populated[rows] = lay.populated
+    return weights, populated
+
+
+def _tops(grid: np.ndarray, populated: np.ndarray) -> np.ndarray:
+    """Largest value of each profile row over the ages flagged in each column of ``populated``.
+
+    ``grid`` is (u, n_ages) (profile values are non-negative); returns (u, n_columns).
+    """
+    out = np.empty((grid.shape[0], populated.shape[1]))
+    done: dict = {}
+    for col in range(populated.shape[1]):
+        mask = populated[:, col]
+        key = mask.tobytes()
+        if key not in done:
+            part = grid if mask.all() else grid[:, mask]
+            done[key] = np.max(part, axis=1, initial=0.0)
+        out[:, col] = done[key]
+    return out
 
 
 def batch_sums(ref_layout: Layout, tgt_layout: Layout, P: dict, block: int) -> dict:
     """:class:`TypeSums` of both types for every scenario of a batch (``P``: parameter arrays).
 
     The paraneoplastic profiles are made distinct on (mean, SD), the non-paraneoplastic ones on
-    the named variant; profiles are evaluated on the union of the two populations' ages, in
-    blocks of ``block`` distinct profiles.
+    the named variant. Profiles are evaluated once on the union of the two populations' ages,
+    in blocks of ``block`` distinct profiles, and one matrix product gives the group sums of
+    both populations.
     """
-    ages = np.union1d(ref_layout.ages, tgt_layout.ages)
-    cols_ref, cols_tgt = _columns(ages, ref_layout), _columns(ages, tgt_layout)
     same = ref_layout is tgt_layout
+    ages = np.union1d(ref_layout.ages, tgt_layout.ages)
+    weights, populated = _padded(tgt_layout, ages)
+    n_groups = tgt_layout.n_groups
+    if not same:
+        w_ref, pop_ref = _padded(ref_layout, ages)
+        weights = np.hstack([weights, w_ref[:, :6]])
+        populated = np.hstack([populated, pop_ref])
     out = {}
-    # paraneoplastic: distinct (mean, sd) pairs
+    # paraneoplastic: distinct (mean, sd) pairs; the profile does not depend on sex
     mean, sd = P["age_paraneoplastic_mean"], P["age_paraneoplastic_sd"]
     u_mean, i_mean = np.unique(mean, return_inverse=True)
     u_sd, i_sd = np.unique(sd, return_inverse=True)
     codes, index = np.unique(i_mean.ravel() * u_sd.size + i_sd.ravel(), return_inverse=True)
     means, sds = u_mean[codes // u_sd.size], u_sd[codes % u_sd.size]
     u = codes.size
-    ref_G, ref_top = np.empty((u, 2, 3)), np.empty((u, 2))
-    tgt_G = np.empty((u, tgt_layout.n_groups, 2, 3))
-    tgt_top = np.empty((u, 2))
+    G = np.empty((u, weights.shape[1]))
+    tops = np.empty((u, populated.shape[1]))
     no_sex = np.zeros(ages.size, dtype=bool)
     for start in range(0, u, block):
         part = slice(start, min(start + block, u))
         grid = age_profile("paraneoplastic", ages, no_sex, mean=means[part], sd=sds[part])
-        g_t = grid if cols_tgt is None else grid[:, cols_tgt]
-        tgt_G[part], tgt_top[part] = _sums(tgt_layout, g_t)
-        if same:
-            ref_G[part], ref_top[part] = tgt_G[part, 0], tgt_top[part]
-        else:
-            g_r = grid if cols_ref is None else grid[:, cols_ref]
-            G, ref_top[part] = _sums(ref_layout, g_r)
-            ref_G[part] = G[:, 0]
-    out["paraneoplastic"] = TypeSums(index.ravel(), ref_G, ref_top, tgt_G, tgt_top)
+        # einsum, not BLAS: a multithreaded GEMM of this small size stalls when other
+        # processes load the cores (measured: 0.2 to 15 ms per block on 2 busy cores)
+        G[part] = np.einsum("ua,ag->ug", grid, weights)
+        tops[part] = _tops(grid, populated)
+    out["paraneoplastic"] = _type_sums(index.ravel(), G, tops, n_groups, same)
     # non-paraneoplastic: one profile per named variant (the bimodal one depends on sex)
     names, index = np.unique(P["age_profile_nonparaneoplastic"].astype(str), return_inverse=True)
     both_ages = np.repeat(ages, 2)
     both_male = np.tile([False, True], ages.size)
     grid = np.stack([age_profile(str(v), both_ages, both_male)[0].reshape(ages.size, 2)
                      for v in names])
-    g_t = grid if cols_tgt is None else grid[:, cols_tgt]
-    tgt_G, tgt_top = _sums(tgt_layout, g_t)
-    if same:
-        ref_G, ref_top = tgt_G[:, 0], tgt_top
-    else:
-        G, ref_top = _sums(ref_layout, grid if cols_ref is None else grid[:, cols_ref])
-        ref_G = G[:, 0]
-    out["nonparaneoplastic"] = TypeSums(index.ravel(), ref_G, ref_top, tgt_G, tgt_top)
+    G = np.einsum("uas,agsj->ugsj", grid, weights.reshape(ages.size, -1, 2, 3))
+    tops = np.stack([_tops(grid[:, :, col % 2], populated[:, [col]])[:, 0]
+                     for col in range(populated.shape[1])], axis=1)
+    out["nonparaneoplastic"] = _type_sums(index.ravel(), G.reshape(len(names), -1), tops,
+                                          n_groups, same)
     return out
+
+
+def _type_sums(index: np.ndarray, G: np.ndarray, tops: np.ndarray, n_groups: int,
+               same: bool) -> TypeSums:
+    """Split the columns of one matrix product into target and reference sums."""
+    u = G.shape[0]
+    tgt_G = G[:, :6 * n_groups].reshape(u, n_groups, 2, 3)
+    if same:
+        return TypeSums(index, tgt_G[:, 0], tops[:, :2], tgt_G, tops[:, :2])
+    ref_G = G[:, 6 * n_groups:].reshape(u, 2, 3)
+    return TypeSums(index, ref_G, tops[:, 2:], tgt_G, tops[:, :2])
 
 
 def row_profiles(strata, P: dict, sel) -> tuple[np.ndarray, np.ndarray]:

@@ -847,13 +847,35 @@ def _same_population(a, b) -> bool:
 
 
 _STRATA_CACHE: dict = {}
+_FRAME_CACHE: dict = {}
+_FRAME_CACHE_SIZE = 8
 
 
 def _strata_for(population, smoking) -> Strata:
-    """Strata of a population, cached for shipped populations with a named smoking table."""
+    """Strata of a population, cached for a named smoking table.
+
+    Shipped populations are cached by name; population tables by content (a hash of the
+    values and index, confirmed by comparing with a stored copy), so a sensitivity analysis
+    that passes the same table in every call splits it into strata once.
+    """
     if isinstance(population, str) and isinstance(smoking, str):
         key = (population, smoking)
         if key not in _STRATA_CACHE:
             _STRATA_CACHE[key] = make_strata(population, smoking)
         return _STRATA_CACHE[key]
+    if isinstance(population, pd.DataFrame) and isinstance(smoking, str):
+        try:
+            digest = pd.util.hash_pandas_object(population, index=True).to_numpy().tobytes()
+        except TypeError:  # unhashable cells: no caching
+            return make_strata(population, smoking)
+        key = (smoking, str(population.attrs.get("name", "user")),
+               tuple(map(str, population.columns)), hash(digest))
+        hit = _FRAME_CACHE.get(key)
+        if hit is not None and hit[0].equals(population):
+            return hit[1]
+        strata = make_strata(population, smoking)
+        if len(_FRAME_CACHE) >= _FRAME_CACHE_SIZE:
+            _FRAME_CACHE.clear()
+        _FRAME_CACHE[key] = (population.copy(), strata)
+        return strata
     return make_strata(population, smoking)
