@@ -228,3 +228,23 @@ def test_bad_input(mh_input):
         le.mantel_haenszel(mh_input.to_numpy())
     with pytest.raises(ValueError, match="person_time_a"):
         le.mantel_haenszel(mh_input, measure="rate_ratio")
+
+
+def test_uninformative_stratum_kept_in_crude_and_nan_in_strata():
+    import warnings as _w
+
+    tables = pd.DataFrame({"age": ["child", "adult", "old"], "a": [0, 30, 40],
+                           "b": [0, 70, 60], "c": [0, 20, 15], "d": [500, 80, 85]})
+    with pytest.warns(DroppedRowsWarning, match="rows \\[0\\]"):
+        pooled = le.mantel_haenszel(tables)
+    a, b, c, d = (tables[k].sum() for k in "abcd")
+    assert pooled["crude"].iloc[0] == pytest.approx(a * d / (b * c))
+    with pytest.warns(DroppedRowsWarning, match="nan"):
+        strata = le.mantel_haenszel_strata(tables)
+    assert list(strata["age"]) == ["child", "adult", "old"]
+    assert np.isnan(strata["estimate"].iloc[0])
+    with _w.catch_warnings():
+        _w.simplefilter("error")
+        alone = le.mantel_haenszel_strata(tables.iloc[1:])
+    np.testing.assert_allclose(strata["estimate"].iloc[1:], alone["estimate"])
+    np.testing.assert_allclose(strata["lower"].iloc[1:], alone["lower"])

@@ -3,7 +3,7 @@
 The public API is listed in ``__all__``; importing the package changes no global state.
 """
 
-from lems_epi import sensitivity
+from lems_epi import plots, sensitivity
 from lems_epi.evidence import conflicts, evidence
 from lems_epi.model import calibration_report, expected_counts
 from lems_epi.populations import (
@@ -54,6 +54,7 @@ __all__ = [
     "kaplan_meier",
     "median_survival",
     "__version__",
+    "plots",
     "sensitivity",
     "attributable_fraction",
     "mantel_haenszel",
@@ -78,16 +79,16 @@ __all__ = [
     "poisson_ci",
     "population",
     "proportion_ci",
-    "scenarios",
+    "rates",
+    "smr",
+    "split_person_time",
+    "standardize_direct",
+    "standardize_indirect",
     "sample_case_control",
+    "scenarios",
     "simulate_case_control",
     "simulate_cohort",
     "simulate_counts",
     "write_simulation",
     "standard_population",
-    "rates",
-    "smr",
-    "standardize_direct",
-    "standardize_indirect",
-    "split_person_time",
 ]

@@ -79,18 +79,15 @@ def _pooled_tables(cells, measure, homogeneity, correction, *, caller):
     st = StratifiedTable(np.stack([np.stack([a, b]), np.stack([c, d])]).astype(float))
     cmh = st.test_null_odds(correction=False)
     cmh_statistic = float(cmh.statistic)
-    totals = [x.sum() for x in (a, b, c, d)]
     if measure == "or":
         estimate = float(st.oddsratio_pooled)
         log_se = float(st.logodds_pooled_se)  # Robins, Breslow and Greenland (1986)
-        crude = totals[0] * totals[3] / (totals[1] * totals[2])
     else:
         r, s = a * n0 / n, c * n1 / n
         estimate = float(r.sum() / s.sum())
         # Greenland and Robins (1985), variance of the log of the MH risk ratio
         log_se = float(np.sqrt(np.sum((m1 * n1 * n0 - a * c * n) / n**2)
                                / (r.sum() * s.sum())))
-        crude = (totals[0] / (totals[0] + totals[1])) / (totals[2] / (totals[2] + totals[3]))
     if homogeneity == "breslow-day":
         bd = st.test_equal_odds(adjust=False)
         h_statistic = float(bd.statistic)
@@ -106,7 +103,7 @@ def _pooled_tables(cells, measure, homogeneity, correction, *, caller):
                 log_est = np.log((a / (a + b)) / (c / (c + d)))
                 var = 1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)
         h_statistic, h_p = _woolf_or_nan(log_est, var, caller=caller)
-    return estimate, log_se, crude, cmh_statistic, h_statistic, h_p
+    return estimate, log_se, cmh_statistic, h_statistic, h_p
 
 
 def _woolf_or_nan(log_est, var, *, caller):
@@ -128,7 +125,6 @@ def _pooled_rates(cells, correction, *, caller):
     m = xa + xb
     # Greenland and Robins (1985), variance of the log of the MH rate ratio
     log_se = float(np.sqrt(np.sum(m * ta * tb / t**2) / (r.sum() * s.sum())))
-    crude = (xa.sum() / ta.sum()) / (xb.sum() / tb.sum())
     expected = np.sum(m * ta / t)
     cmh_statistic = float((xa.sum() - expected) ** 2 / np.sum(m * ta * tb / t**2))
     ea, eb = (xa, xb) if correction is None else (xa + correction, xb + correction)
@@ -136,7 +132,7 @@ def _pooled_rates(cells, correction, *, caller):
         log_est = np.log((ea / ta) / (eb / tb))
         var = 1 / ea + 1 / eb
     h_statistic, h_p = _woolf_or_nan(log_est, var, caller=caller)
-    return estimate, log_se, crude, cmh_statistic, h_statistic, h_p
+    return estimate, log_se, cmh_statistic, h_statistic, h_p
 
 
 def mantel_haenszel(tables, measure="or", homogeneity=None, conf_level=0.95, *,
@@ -172,9 +168,10 @@ def mantel_haenszel(tables, measure="or", homogeneity=None, conf_level=0.95, *,
         cmh_statistic, cmh_p, homogeneity_test, homogeneity_statistic, homogeneity_p``.
         ``method`` names the interval: ``"robins-breslow-greenland"`` for the odds ratio [1]_
         (from statsmodels' ``StratifiedTable``), ``"greenland-robins"`` for the risk and rate
-        ratios [2]_. ``crude`` is the measure of the collapsed table. With a single stratum
-        there is no homogeneity to test: the statistic is 0 and ``homogeneity_p`` is ``nan``. ``cmh_statistic`` is the
-        Cochran-Mantel-Haenszel chi-square without continuity correction (1 df); for rate
+        ratios [2]_. ``crude`` is the measure of the table collapsed over every stratum
+        given, including strata left out of the pooled estimate because they carry no
+        information. With a single stratum there is no homogeneity to test: the statistic is 0
+        and ``homogeneity_p`` is ``nan``. ``cmh_statistic`` is the Cochran-Mantel-Haenszel chi-square without continuity correction (1 df); for rate
         ratios, the person-time analogue :math:`(\sum x_{ai} - \sum M_i T_{ai}/T_i)^2 /
         \sum M_i T_{ai} T_{bi} / T_i^2` [5]_.
 
@@ -237,6 +234,7 @@ def mantel_haenszel(tables, measure="or", homogeneity=None, conf_level=0.95, *,
     if correction is not None:
         correction = check_positive_number(correction, name="correction", caller=caller)
     tables, cells = _read_tables(tables, measure, caller=caller)
+    crude_all = _crude(cells, measure)
     keep = _informative(cells, measure)
     if not keep.any():
         raise ValueError(f"{caller}: no stratum carries information about the {measure} "
@@ -249,11 +247,11 @@ def mantel_haenszel(tables, measure="or", homogeneity=None, conf_level=0.95, *,
         cells = {k: v[keep] for k, v in cells.items()}
     z = z_value(conf_level)
     if measure == "rate_ratio":
-        est, log_se, crude, cmh_stat, h_stat, h_p = _pooled_rates(cells, correction,
+        est, log_se, cmh_stat, h_stat, h_p = _pooled_rates(cells, correction,
                                                                   caller=caller)
         method = "greenland-robins"
     else:
-        est, log_se, crude, cmh_stat, h_stat, h_p = _pooled_tables(
+        est, log_se, cmh_stat, h_stat, h_p = _pooled_tables(
             cells, measure, homogeneity, correction, caller=caller)
         method = "robins-breslow-greenland" if measure == "or" else "greenland-robins"
     if est == 0 or np.isinf(est):
@@ -264,11 +262,23 @@ def mantel_haenszel(tables, measure="or", homogeneity=None, conf_level=0.95, *,
     else:
         lower, upper = est * np.exp(-z * log_se), est * np.exp(z * log_se)
     row = {"measure": measure, "estimate": est, "lower": lower, "upper": upper,
-           "conf_level": conf_level, "method": method, "crude": crude,
+           "conf_level": conf_level, "method": method, "crude": crude_all,
            "cmh_statistic": cmh_stat, "cmh_p": float(stats.chi2.sf(cmh_stat, 1)),
            "homogeneity_test": homogeneity, "homogeneity_statistic": h_stat,
            "homogeneity_p": h_p}
     return pd.DataFrame([row], columns=list(RESULT_COLUMNS))
+
+
+def _crude(cells: dict, measure: str) -> float:
+    """The measure of the table collapsed over every stratum given (informative or not)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "rate_ratio":
+            xa, ta, xb, tb = (cells[k].sum() for k in _RATE_COLUMNS)
+            return float((xa / ta) / (xb / tb))
+        a, b, c, d = (cells[k].sum() for k in _TABLE_COLUMNS)
+        if measure == "or":
+            return float(a * d / (b * c))
+        return float((a / (a + b)) / (c / (c + d)))
 
 
 def mantel_haenszel_strata(tables, measure="or", conf_level=0.95, *,
@@ -307,16 +317,34 @@ def mantel_haenszel_strata(tables, measure="or", conf_level=0.95, *,
     measure = check_method(measure, MH_MEASURES, caller=caller, name="measure")
     conf_level = check_conf_level(conf_level, caller=caller)
     tables, cells = _read_tables(tables, measure, caller=caller)
+    keep = _informative(cells, measure)
+    if not keep.any():
+        raise ValueError(f"{caller}: no stratum carries information about the {measure}; "
+                         "check the tables.")
+    if not keep.all():
+        warnings.warn(f"{caller}: strata {describe_rows(~keep, tables.index)} carry no "
+                      "information (an empty group, no cases or no non-cases); their estimate "
+                      "and interval are nan, as in mantel_haenszel, which leaves them out.",
+                      DroppedRowsWarning, stacklevel=2)
+    kept = {k: v[keep] for k, v in cells.items()}
     if measure == "rate_ratio":
-        res = rate_ratio(*(cells[k] for k in _RATE_COLUMNS), conf_level, method="wald",
+        res = rate_ratio(*(kept[k] for k in _RATE_COLUMNS), conf_level, method="wald",
                          correction=correction)
         name, cols = "rate_ratio", _RATE_COLUMNS
     else:
         func, name = (odds_ratio, "odds_ratio") if measure == "or" else (risk_ratio,
                                                                          "risk_ratio")
-        res = func(*(cells[k] for k in _TABLE_COLUMNS), conf_level, method="wald",
+        res = func(*(kept[k] for k in _TABLE_COLUMNS), conf_level, method="wald",
                    correction=correction)
         cols = _TABLE_COLUMNS
+    res = res.rename(columns={name: "estimate"})
+    full = pd.DataFrame(index=range(len(keep)), columns=res.columns)
+    for col in cols:
+        full[col] = cells[col]
+    for col in ("estimate", "lower", "upper"):
+        full[col] = np.nan
+        full.loc[keep, col] = res[col].to_numpy()
+    full["conf_level"] = conf_level
+    full["method"] = res["method"].iloc[0]
     labels = tables.drop(columns=list(cols)).reset_index(drop=True)
-    out = pd.concat([labels, res.rename(columns={name: "estimate"})], axis=1)
-    return out
+    return pd.concat([labels, full], axis=1)
