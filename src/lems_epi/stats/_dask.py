@@ -1,0 +1,257 @@
+"""Reduce a large (pandas or dask) table of rows to a small stratum table.
+
+The statistics functions (:func:`lems_epi.rates`, :func:`lems_epi.standardize_direct`) work on
+a table of strata: one row per group, with an event count and a person-time. A table of persons
+that does not fit in memory -- a dask DataFrame -- is first reduced here, partition by partition:
+each partition is turned into its own small table of counts (:func:`_chunk`), the small tables
+are summed in a tree (:func:`_combine`), and only the final table, a few hundred rows, reaches
+the statistics code. Memory therefore stays bounded by a few partitions, whatever the number of
+rows.
+
+Dask is never imported here: :func:`is_dask_dataframe` looks for it in :data:`sys.modules`, so
+a dask DataFrame can only exist (and be detected) when the user has imported dask already.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+
+from lems_epi._validation import check_columns, describe_rows
+
+__all__ = ["aggregate", "is_dask_dataframe"]
+
+#: Columns that :func:`aggregate` adds after the ``by`` columns, always in this order.
+COUNT_COLUMNS = ("persons", "events", "person_time")
+
+
+def is_dask_dataframe(data) -> bool:
+    """Whether ``data`` is a dask DataFrame (without importing dask).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_dask_dataframe(pd.DataFrame({"a": [1]}))
+    False
+    """
+    module = sys.modules.get("dask.dataframe")
+    return module is not None and isinstance(data, module.DataFrame)
+
+
+def _as_by(by, *, caller: str) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    try:
+        out = list(by)
+    except TypeError:
+        raise TypeError(f"{caller}: 'by' must be a column name or a list of column names, "
+                        f"got {by!r}.") from None
+    if not all(isinstance(c, str) for c in out):
+        raise TypeError(f"{caller}: 'by' must hold column names (strings), got {out!r}.")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{caller}: 'by' names a column more than once: {out!r}.")
+    return out
+
+
+def _check_dtypes(meta: pd.DataFrame, events: str, person_time: str | None, *,
+                  caller: str) -> None:
+    """Type checks that need only the columns' dtypes (cheap on a dask DataFrame)."""
+    ev = meta[events].dtype
+    if not (pd.api.types.is_bool_dtype(ev) or pd.api.types.is_integer_dtype(ev)
+            or pd.api.types.is_float_dtype(ev)):
+        raise TypeError(f"{caller}: the events column {events!r} must hold booleans (one "
+                        f"row per person: True for a case) or whole numbers, got dtype {ev}.")
+    if person_time is not None:
+        pt = meta[person_time].dtype
+        if pd.api.types.is_bool_dtype(pt) or not pd.api.types.is_numeric_dtype(pt):
+            raise TypeError(f"{caller}: the person_time column {person_time!r} must be "
+                            f"numeric, got dtype {pt}; or pass person_time=None to count each "
+                            "row as one unit.")
+
+
+def _codes(column: pd.Series, name: str, *, caller: str):
+    """Integer codes of a grouping column within one chunk, and how to turn them back."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.array.codes
+        missing = codes < 0
+        uniques = None
+        size = len(column.dtype.categories)
+    else:
+        codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
+        missing = codes < 0
+        size = len(uniques)
+    if missing.any():
+        raise ValueError(f"{caller}: grouping column {name!r} has missing values at "
+                         f"{describe_rows(missing, column.index)}; fill or drop those rows "
+                         "before aggregating (e.g. lems_type is missing for non-cases).")
+    return codes.astype(np.int64, copy=False), uniques, size
+
+
+def _chunk(frame: pd.DataFrame, by: list[str], events: str, person_time: str | None,
+           caller: str) -> pd.DataFrame:
+    """Counts of one partition: the ``by`` columns, then ``persons, events, person_time``."""
+    ev = frame[events]
+    if ev.isna().any():
+        raise ValueError(f"{caller}: the events column {events!r} has missing values at "
+                         f"{describe_rows(ev.isna().to_numpy(), frame.index)}.")
+    ev = ev.to_numpy(dtype=np.float64)
+    bad = (ev < 0) | (ev != np.floor(ev))
+    if bad.any():
+        raise ValueError(f"{caller}: the events column {events!r} must hold whole numbers "
+                         f">= 0; see {describe_rows(bad, frame.index)}.")
+    if person_time is None:
+        pt = None
+    else:
+        pt = frame[person_time].to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~(pt >= 0) | ~np.isfinite(pt)
+        if bad.any():
+            raise ValueError(f"{caller}: the person_time column {person_time!r} must be "
+                             f"finite and >= 0; see {describe_rows(bad, frame.index)}.")
+
+    key = np.zeros(len(frame), dtype=np.int64)
+    decoders = []
+    total = 1
+    for name in by:
+        codes, uniques, size = _codes(frame[name], name, caller=caller)
+        key = key * size + codes if size > 1 else key
+        decoders.append((name, uniques, size))
+        total *= max(size, 1)
+    if total <= 2 * len(frame) + 4096:          # dense: one bincount per column
+        persons = np.bincount(key, minlength=total)
+        cell = np.flatnonzero(persons)
+        persons = persons[cell]
+        n_events = np.bincount(key, weights=ev, minlength=total)[cell]
+        n_pt = (persons.astype(np.float64) if pt is None
+                else np.bincount(key, weights=pt, minlength=total)[cell])
+    else:                                       # sparse: factorize the combined key first
+        cell, inverse = np.unique(key, return_inverse=True)
+        persons = np.bincount(inverse)
+        n_events = np.bincount(inverse, weights=ev)
+        n_pt = persons.astype(np.float64) if pt is None else np.bincount(inverse, weights=pt)
+
+    out = {}
+    rest = cell
+    for name, uniques, size in reversed(decoders):
+        rest, codes = np.divmod(rest, size) if size > 1 else (rest, np.zeros_like(rest))
+        column = frame[name]
+        if uniques is None:
+            out[name] = pd.Categorical.from_codes(codes, dtype=column.dtype)
+        else:
+            out[name] = pd.Index(uniques).take(codes).astype(column.dtype)
+    table = pd.DataFrame({name: out[name] for name in by}, index=pd.RangeIndex(len(cell)))
+    table["persons"] = persons.astype(np.int64)
+    table["events"] = np.rint(n_events).astype(np.int64)
+    table["person_time"] = np.asarray(n_pt, dtype=np.float64)
+    return table
+
+
+def _combine(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Sum small count tables over equal ``by`` values; sorted by ``by``."""
+    if not by:
+        sums = table[list(COUNT_COLUMNS)].sum()
+        return pd.DataFrame({"persons": [np.int64(sums["persons"])],
+                             "events": [np.int64(sums["events"])],
+                             "person_time": [float(sums["person_time"])]})
+    out = (table.groupby(by, observed=True, sort=True)[list(COUNT_COLUMNS)].sum()
+           .reset_index())
+    return out.astype({"persons": np.int64, "events": np.int64, "person_time": np.float64})
+
+
+def aggregate(data, by=None, events="events", person_time=None, *, split_every=None
+              ) -> pd.DataFrame:
+    """Sum a (pandas or dask) table into one row per ``by`` group.
+
+    Each partition of a dask DataFrame is reduced to its own small table of counts as soon as
+    it is made, and those tables are summed in a tree, so memory stays bounded however many
+    rows there are. The result is a small pandas DataFrame that :func:`lems_epi.rates` and
+    :func:`lems_epi.standardize_direct` take as it is.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        One row per person (or per person and band).
+    by : str or list of str, optional
+        Grouping columns (no missing values); ``None`` gives one row for the whole table.
+    events : str, default "events"
+        Column of event counts: booleans (one row per person, ``True`` for a case, e.g.
+        ``"lems"`` in a simulated cohort) or whole numbers >= 0.
+    person_time : str, optional
+        Column of person-time to sum; ``None`` counts each row as one unit, so that the
+        "rate" of a cohort of persons is its prevalence (cases per person).
+    split_every : int, optional
+        Number of small tables summed at once in dask's tree reduction (dask's default when
+        ``None``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns (with their dtypes; categories kept), then ``persons`` (rows,
+        int64), ``events`` (int64) and ``person_time`` (float64); one row per group present
+        in the data, sorted by the groups.
+
+    Raises
+    ------
+    TypeError
+        A non-numeric events or person_time column.
+    ValueError
+        Missing columns; missing group labels, negative or non-whole events, or negative or
+        missing person-time (raised when the offending partition is computed).
+
+    See Also
+    --------
+    lems_epi.simulate.scale.simulate_cohort_dask : a cohort as a dask DataFrame.
+
+    References
+    ----------
+    .. [1] Dean J, Ghemawat S (2008). MapReduce: simplified data processing on large
+       clusters. Communications of the ACM 51(1):107-113 (reduce each part, then combine).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"sex": ["f", "m", "f", "f"], "case": [True, False, False, True]})
+    >>> aggregate(d, by="sex", events="case")
+      sex  persons  events  person_time
+    0   f        3       2          3.0
+    1   m        1       0          1.0
+    >>> import dask.dataframe as dd
+    >>> aggregate(dd.from_pandas(d, npartitions=2), by="sex", events="case")
+      sex  persons  events  person_time
+    0   f        3       2          3.0
+    1   m        1       0          1.0
+
+    (Dask turns text columns into its own string dtype, so the ``sex`` column of the second
+    table is ``string`` rather than ``str``; the values are the same.)
+    """
+    caller = "aggregate"
+    by = _as_by(by, caller=caller)
+    if not (isinstance(events, str) and (person_time is None or isinstance(person_time, str))):
+        raise TypeError(f"{caller}: 'events' and 'person_time' must be column names (person_"
+                        f"time may be None), got {events!r} and {person_time!r}.")
+    dask_input = is_dask_dataframe(data)
+    if not (dask_input or isinstance(data, pd.DataFrame)):
+        raise TypeError(f"{caller}: 'data' must be a pandas or dask DataFrame, got "
+                        f"{type(data).__name__}.")
+    needed = [*by, events, *([person_time] if person_time else [])]
+    if len(set(needed)) != len(needed):
+        raise ValueError(f"{caller}: the events and person_time columns must differ from each "
+                         f"other and from the 'by' columns, got {needed!r}.")
+    meta = data._meta if dask_input else data       # dask's empty frame with the dtypes
+    check_columns(meta, needed, caller=caller)
+    _check_dtypes(meta, events, person_time, caller=caller)
+    if not dask_input:
+        return _combine(_chunk(data, by, events, person_time, caller), by)
+
+    small = data[needed]              # column projection reaches the partitions' source
+    meta_out = _chunk(small._meta, by, events, person_time, caller)
+    reduced = small.reduction(
+        _chunk, aggregate=_combine, combine=_combine, meta=meta_out, split_every=split_every,
+        chunk_kwargs={"by": by, "events": events, "person_time": person_time,
+                      "caller": caller},
+        aggregate_kwargs={"by": by}, combine_kwargs={"by": by})
+    out = reduced.compute()
+    return out.reset_index(drop=True)
