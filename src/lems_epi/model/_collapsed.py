@@ -24,6 +24,10 @@ from lems_epi.model.profiles import age_profile
 
 __all__: list[str] = []
 
+#: Distinct profiles evaluated together: (256, ~100) float arrays stay in the L2 cache, which
+#: measured twice as fast as blocks of 2000.
+BLOCK = 256
+
 
 @dataclasses.dataclass(frozen=True)
 class Layout:
@@ -108,7 +112,7 @@ def _tops(grid: np.ndarray, populated: np.ndarray) -> np.ndarray:
     return out
 
 
-def batch_sums(ref_layout: Layout, tgt_layout: Layout, P: dict, block: int) -> dict:
+def batch_sums(ref_layout: Layout, tgt_layout: Layout, P: dict, block: int = BLOCK) -> dict:
     """:class:`TypeSums` of both types for every scenario of a batch (``P``: parameter arrays).
 
     The paraneoplastic profiles are made distinct on (mean, SD), the non-paraneoplastic ones on

@@ -423,27 +423,38 @@ def _solve_type(G: np.ndarray, P: dict, t: str, sel) -> tuple:
     infeasible = np.zeros(k, dtype=bool)
     if not (male_target or smoker_target):
         return m, s, infeasible, np.zeros(k, dtype=bool)
+    # contiguous columns G[:, sex, j] and the constants of the loop, computed once
+    (f0, f1, f2), (m0, m1, m2) = ([np.ascontiguousarray(G[:, sex, j]) for j in range(3)]
+                                  for sex in (0, 1))
+    s1, s2 = s[:, 1].copy(), s[:, 2].copy()
     with np.errstate(divide="ignore", invalid="ignore"):
+        odds_m = q_m / (1.0 - q_m) if male_target else None
+        tol_m = _TOL * q_m if male_target else None
+        odds_s = q_s / (1.0 - q_s) if smoker_target else None
+        keep = 1.0 - phi
+        women = f0 + f1 * s1 + f2 * s2     # sums over smoking of G * s, by sex
+        men = m0 + m1 * s1 + m2 * s2
         for _ in range(_MAX_ITER):
             if male_target:
-                women = (G[:, 0, :] * s).sum(axis=1)
-                men = (G[:, 1, :] * s).sum(axis=1)
-                m = q_m / (1.0 - q_m) * women / men
+                m = odds_m * women / men
             if smoker_target:
-                H = G[:, 0, :] + m[:, None] * G[:, 1, :]
-                r = (q_s / (1.0 - q_s) * H[:, 0] - (1.0 - phi) * H[:, 1]) / (
-                    phi * H[:, 1] + H[:, 2])
-                infeasible |= ~(r > 0)
-                r = np.where(r > 0, r, 1.0)
-                s[:, 1] = 1.0 + phi * (r - 1.0)
-                s[:, 2] = r
+                h1 = f1 + m * m1
+                r = (odds_s * (f0 + m * m0) - keep * h1) / (phi * h1 + (f2 + m * m2))
+                feasible = r > 0
+                infeasible |= ~feasible
+                r = np.where(feasible, r, 1.0)
+                s1 = 1.0 + phi * (r - 1.0)
+                s2 = r
             if not (male_target and smoker_target):
                 break
-            men = (G[:, 1, :] * s).sum(axis=1) * m
-            total = men + (G[:, 0, :] * s).sum(axis=1)
-            done = (np.abs(men / total - q_m) <= _TOL * q_m) | infeasible | ~np.isfinite(total)
+            women = f0 + f1 * s1 + f2 * s2
+            men = m0 + m1 * s1 + m2 * s2
+            men_m = men * m
+            total = men_m + women
+            done = (np.abs(men_m / total - q_m) <= tol_m) | infeasible | ~np.isfinite(total)
             if done.all():
                 break
+    s[:, 1], s[:, 2] = s1, s2
     bad = infeasible | ~np.isfinite(m) | ~(m > 0)
     return np.where(bad, 1.0, m), s, infeasible, bad & ~infeasible
 
@@ -776,7 +787,7 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
         groups += band_masks
     tgt_layout = layout(target, groups)
     ref_layout = tgt_layout if target is ref else layout(ref)
-    sums = batch_sums(ref_layout, tgt_layout, P, int(chunk_size))
+    sums = batch_sums(ref_layout, tgt_layout, P)
     chunks = [slice(start, min(start + int(chunk_size), P["k"]))
               for start in range(0, P["k"], int(chunk_size))]
     if totals_path:

@@ -80,18 +80,26 @@ def _mass(ages, mean, sd):
         edges = np.append(uniq, uniq[-1:] + 1.0)
     else:
         edges = np.union1d(uniq, uniq + 1.0)
-    z = (edges[None, :] - mean) / sd                       # (k, e)
-    tail = ndtr(-np.abs(z))                                # Phi(-|z|)
+    z = np.subtract(edges[None, :], mean)                  # (k, e)
+    z /= sd
+    tail = np.abs(z)
+    np.negative(tail, out=tail)
+    ndtr(tail, out=tail)                                   # Phi(-|z|)
     if consecutive:
         z_lo, z_hi, t_lo, t_hi = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:]
     else:
         lo = np.searchsorted(edges, uniq)
         hi = np.searchsorted(edges, uniq + 1.0)
         z_lo, z_hi, t_lo, t_hi = z[:, lo], z[:, hi], tail[:, lo], tail[:, hi]
-    diff = t_lo - t_hi
-    # both edges above the mean: t_lo - t_hi; both below: t_hi - t_lo (= -diff exactly);
-    # the interval holds the mean: 1 - t_lo - t_hi
-    mass = np.where(z_lo >= 0, diff, np.where(z_hi <= 0, -diff, 1.0 - t_lo - t_hi))
+    # both edges above the mean: t_lo - t_hi; both below: t_hi - t_lo; the interval holds
+    # the mean: 1 - t_lo - t_hi (at most one year per scenario)
+    above = z_lo >= 0
+    below = z_hi <= 0
+    below &= ~above
+    mass = np.subtract(t_lo, t_hi)
+    np.negative(mass, out=mass, where=below)
+    holds = ~(above | below)
+    mass[holds] = 1.0 - t_lo[holds] - t_hi[holds]
     if np.array_equal(uniq, ages):                          # already sorted and distinct
         return mass
     return mass[:, inv]
