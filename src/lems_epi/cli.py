@@ -61,27 +61,11 @@ def _cmd_scenarios(args) -> int:
 
 
 def _cmd_simulate(args) -> int:
-    if args.kind == "counts":
-        from lems_epi._io import write_frame_atomic
-        from lems_epi.scenario import Scenario
-        from lems_epi.simulate.counts import simulate_counts
-
-        out = Path(args.out)
-        if out.suffix.lower() not in (".csv", ".parquet"):
-            raise ValueError(f"the output must end in .csv or .parquet, got {str(out)!r}.")
-        if out.exists() and not args.force:
-            raise FileExistsError(f"{str(out)!r} exists; refusing to overwrite it. Pass --force "
-                                  "to replace it.")
-        table = simulate_counts(Scenario.named(args.scenario), population=args.population,
-                                rng=args.seed)
-        write_frame_atomic(table, out, overwrite=args.force, caller="simulate")
-        print(f"wrote {len(table)} strata ({int(table['cases'].sum())} simulated cases in "
-              f"{int(table['population'].sum()):,} persons) to {out}")
-        return 0
     from lems_epi.simulate.io import write_simulation
 
     result = write_simulation(args.scenario, args.n, Path(args.out), rng=args.seed,
-                              population=args.population, overwrite=args.force)
+                              kind=args.kind, population=args.population,
+                              overwrite=args.force)
     print(result)
     return 0
 
