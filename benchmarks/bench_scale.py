@@ -1,0 +1,150 @@
+"""Benchmark: a cohort larger than memory, generated and reduced to stratum counts on Dask.
+
+Run with::
+
+    .venv/bin/python benchmarks/bench_scale.py                       # 10**9 persons, 2 workers
+    .venv/bin/python benchmarks/bench_scale.py --n 100000000 --scaling-n 20000000
+
+Three measurements, each on a fresh ``distributed.LocalCluster`` of worker processes (one
+thread each; the cluster's start-up is not timed):
+
+1. the headline run: ``--n`` persons (default 10**9) with ``--workers`` workers (default 2),
+   made by :func:`lems_epi.simulate.scale.simulate_cohort_dask` and reduced by
+   :func:`lems_epi.simulate.scale.aggregate` to counts by age x sex x smoking; every partition
+   is generated, reduced to its counts and dropped, so memory stays bounded;
+2. scaling: ``--scaling-n`` persons with 1 worker, then with 2 workers; persons per second of
+   each and their ratio (2 would be perfect on 2 cores);
+3. the in-memory baseline, timed in this process: ``simulate_cohort`` of ``--baseline-n``
+   persons and the same aggregation with pandas.
+
+Peak memory is the largest sum of resident memory (RSS) of this process and all its children
+(the workers), sampled every 0.1 s. The counts are checked: persons sum to ``n``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+import psutil
+
+from lems_epi import Scenario, simulate_cohort
+from lems_epi.simulate.scale import aggregate, simulate_cohort_dask
+
+BY = ["age", "sex", "smoking"]
+GIB = 2**30
+
+
+class PeakMemory:
+    """Sample the RSS of this process tree in a background thread; keep the maximum."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> int:
+        me = psutil.Process()
+        total = me.memory_info().rss
+        for child in me.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self.peak = self._rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+def _warm_up():
+    """Import the library on a worker, so the import is not timed as work."""
+    import lems_epi.simulate.scale  # noqa: F401
+
+
+def run_on_cluster(scenario, n, workers, blocks_per_partition, seed):
+    """Time generation + aggregation of ``n`` persons on a LocalCluster of ``workers``."""
+    from distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.run(_warm_up)
+        startup = time.perf_counter() - start
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            ddf = simulate_cohort_dask(scenario, n, rng=seed,
+                                       blocks_per_partition=blocks_per_partition)
+            counts = aggregate(ddf, by=BY, events="lems")
+            elapsed = time.perf_counter() - t0
+    if int(counts["persons"].sum()) != n:
+        raise RuntimeError(f"counts sum to {counts['persons'].sum()}, not {n}")
+    return {"n": n, "workers": workers, "seconds": elapsed, "startup": startup,
+            "peak_gib": mem.peak / GIB, "rate": n / elapsed, "strata": len(counts),
+            "cases": int(counts["events"].sum())}
+
+
+def report(label, r):
+    print(f"{label}: n={r['n']:,} workers={r['workers']} time={r['seconds']:.1f} s "
+          f"({r['rate'] / 1e6:.2f} M persons/s), peak RSS {r['peak_gib']:.2f} GiB, "
+          f"{r['strata']} strata, {r['cases']:,} cases (cluster start {r['startup']:.1f} s)",
+          flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10**9, help="persons in the headline run")
+    parser.add_argument("--workers", type=int, default=2, help="workers in the headline run")
+    parser.add_argument("--scaling-n", type=int, default=10**8,
+                        help="persons in the 1- and 2-worker scaling runs (0 to skip)")
+    parser.add_argument("--baseline-n", type=int, default=10**7,
+                        help="persons in the in-memory baseline (0 to skip)")
+    parser.add_argument("--blocks-per-partition", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=20261122)
+    args = parser.parse_args(argv)
+    scenario = Scenario.named("seed-base")
+
+    if args.baseline_n:
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            cohort = simulate_cohort(scenario, args.baseline_n, rng=args.seed)
+            counts = aggregate(cohort, by=BY, events="lems")
+            elapsed = time.perf_counter() - t0
+            del cohort
+        report("in-memory baseline", {
+            "n": args.baseline_n, "workers": 1, "seconds": elapsed, "startup": 0.0,
+            "peak_gib": mem.peak / GIB, "rate": args.baseline_n / elapsed,
+            "strata": len(counts), "cases": int(counts["events"].sum())})
+
+    if args.scaling_n:
+        one = run_on_cluster(scenario, args.scaling_n, 1, args.blocks_per_partition, args.seed)
+        report("scaling, 1 worker ", one)
+        two = run_on_cluster(scenario, args.scaling_n, 2, args.blocks_per_partition, args.seed)
+        report("scaling, 2 workers", two)
+        print(f"scaling ratio (2 workers / 1 worker, persons per second): "
+              f"{two['rate'] / one['rate']:.2f}", flush=True)
+
+    if args.n:
+        head = run_on_cluster(scenario, args.n, args.workers, args.blocks_per_partition,
+                              args.seed)
+        report("headline", head)
+        verdict = "under" if head["peak_gib"] < 4 else "OVER"
+        print(f"peak memory {head['peak_gib']:.2f} GiB: {verdict} the 4 GiB target", flush=True)
+
+
+if __name__ == "__main__":
+    main()
