@@ -186,6 +186,19 @@ def test_aggregate_sums_person_time_and_counts():
     assert out["band"].tolist() == ref["band"].tolist()
 
 
+def test_aggregate_many_sparse_groups():
+    """Groups far apart in value: the combined key is factorized rather than counted densely."""
+    rng = np.random.default_rng(2)
+    d = pd.DataFrame({"a": rng.integers(0, 10**12, 3_000), "b": rng.integers(0, 40, 3_000),
+                      "c": rng.integers(0, 10**12, 3_000) * 1.5,
+                      "x": rng.integers(0, 3, 3_000)})
+    d = pd.concat([d, d.iloc[:500]], ignore_index=True)      # some groups of two rows
+    out = aggregate(dd.from_pandas(d, npartitions=3), by=["a", "b", "c"], events="x")
+    ref = (d.groupby(["a", "b", "c"], sort=True)
+           .agg(persons=("x", "size"), events=("x", "sum")).reset_index())
+    pd.testing.assert_frame_equal(out.drop(columns="person_time"), ref)
+
+
 def test_rates_from_dask_table_equal_rates_from_rows(scenario, cohort):
     ddf = simulate_cohort_dask(scenario, N, rng=SEED)
     table = aggregate(ddf, by="sex", events="lems")

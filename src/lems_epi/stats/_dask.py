@@ -74,16 +74,27 @@ def _check_dtypes(meta: pd.DataFrame, events: str, person_time: str | None, *,
 
 
 def _codes(column: pd.Series, name: str, *, caller: str):
-    """Integer codes of a grouping column within one chunk, and how to turn them back."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
+    """Integer codes of a grouping column within one chunk, and how to turn them back.
+
+    Categorical columns use their own codes; integer columns with a narrow range (ages,
+    years) their offset from the minimum; other columns are factorized.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
         codes = column.array.codes
-        missing = codes < 0
         uniques = None
-        size = len(column.dtype.categories)
+        size = len(dtype.categories)
+    elif (isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(column)
+          and int(column.max()) - int(column.min()) <= 2 * len(column) + 4096):
+        low = int(column.min())
+        codes = column.to_numpy().astype(np.int64) - low
+        size = int(column.max()) - low + 1
+        uniques = np.arange(low, low + size).astype(dtype)
+        return codes, uniques, size
     else:
         codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
-        missing = codes < 0
         size = len(uniques)
+    missing = codes < 0
     if missing.any():
         raise ValueError(f"{caller}: grouping column {name!r} has missing values at "
                          f"{describe_rows(missing, column.index)}; fill or drop those rows "
@@ -91,18 +102,27 @@ def _codes(column: pd.Series, name: str, *, caller: str):
     return codes.astype(np.int64, copy=False), uniques, size
 
 
-def _chunk(frame: pd.DataFrame, by: list[str], events: str, person_time: str | None,
-           caller: str) -> pd.DataFrame:
-    """Counts of one partition: the ``by`` columns, then ``persons, events, person_time``."""
-    ev = frame[events]
-    if ev.isna().any():
+def _event_values(frame: pd.DataFrame, events: str, caller: str):
+    """The events column as a bool mask (one row per person) or float counts, checked."""
+    column = frame[events]
+    missing = column.isna().to_numpy()
+    if missing.any():
         raise ValueError(f"{caller}: the events column {events!r} has missing values at "
-                         f"{describe_rows(ev.isna().to_numpy(), frame.index)}.")
-    ev = ev.to_numpy(dtype=np.float64)
-    bad = (ev < 0) | (ev != np.floor(ev))
+                         f"{describe_rows(missing, frame.index)}; fill or drop those rows.")
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return column.to_numpy(dtype=bool)
+    values = column.to_numpy(dtype=np.float64)
+    bad = ~(values >= 0) | (values != np.floor(values))
     if bad.any():
         raise ValueError(f"{caller}: the events column {events!r} must hold whole numbers "
                          f">= 0; see {describe_rows(bad, frame.index)}.")
+    return values
+
+
+def _chunk(frame: pd.DataFrame, by: list[str], events: str, person_time: str | None,
+           caller: str) -> pd.DataFrame:
+    """Counts of one partition: the ``by`` columns, then ``persons, events, person_time``."""
+    ev = _event_values(frame, events, caller)
     if person_time is None:
         pt = None
     else:
@@ -120,17 +140,22 @@ def _chunk(frame: pd.DataFrame, by: list[str], events: str, person_time: str | N
         key = key * size + codes if size > 1 else key
         decoders.append((name, uniques, size))
         total *= max(size, 1)
+        if total > 2**62:
+            raise ValueError(f"{caller}: the 'by' columns {by!r} have too many combinations "
+                             "to count in one table; group by fewer or coarser columns.")
     if total <= 2 * len(frame) + 4096:          # dense: one bincount per column
         persons = np.bincount(key, minlength=total)
         cell = np.flatnonzero(persons)
         persons = persons[cell]
-        n_events = np.bincount(key, weights=ev, minlength=total)[cell]
+        n_events = (np.bincount(key[ev], minlength=total) if ev.dtype == bool
+                    else np.bincount(key, weights=ev, minlength=total))[cell]
         n_pt = (persons.astype(np.float64) if pt is None
                 else np.bincount(key, weights=pt, minlength=total)[cell])
     else:                                       # sparse: factorize the combined key first
         cell, inverse = np.unique(key, return_inverse=True)
         persons = np.bincount(inverse)
-        n_events = np.bincount(inverse, weights=ev)
+        n_events = (np.bincount(inverse[ev], minlength=len(cell)) if ev.dtype == bool
+                    else np.bincount(inverse, weights=ev, minlength=len(cell)))
         n_pt = persons.astype(np.float64) if pt is None else np.bincount(inverse, weights=pt)
 
     out = {}
