@@ -4,7 +4,7 @@ import pytest
 
 import lems_epi as le
 from lems_epi import Scenario
-from lems_epi.model import batch_expected, expected_counts, make_strata, resolve
+from lems_epi.model import age_profile, batch_expected, expected_counts, make_strata, resolve
 
 NAMED = ["seed-low", "seed-base", "seed-high"]
 COLUMNS = ["age", "sex", "smoking", "population", "expected_paraneoplastic", "expected_sclc",
@@ -290,3 +290,104 @@ def test_totals_fast_path_equals_full_arrays():
     ref = batch_expected(params, base=base, reduce="totals")
     np.testing.assert_allclose(ref["male_share_paraneoplastic"], [0.7, 0.79, 0.72], rtol=1e-10)
     np.testing.assert_allclose(ref["prevalence"], params["prevalence"], rtol=1e-12)
+
+
+# ------------------------------------------------------------------ fast path (group sums)
+def test_profile_mass_matches_normal_cdf_for_any_age_order():
+    """The normal mass per year equals differences of scipy's normal CDF, whatever the order."""
+    from scipy import stats
+
+    ages = np.array([60, 18, 95, 40, 41, 61, 17, 100])     # unsorted, gaps, one child
+    mean, sd = np.array([62.0, 45.5]), np.array([9.0, 14.0])
+    a = age_profile("paraneoplastic", ages, [False] * ages.size, mean=mean, sd=sd)
+    want = (stats.norm.cdf(ages[None, :] + 1, mean[:, None], sd[:, None])
+            - stats.norm.cdf(ages[None, :], mean[:, None], sd[:, None]))
+    want[:, ages < 18] = 0.0
+    np.testing.assert_allclose(a, want, rtol=1e-9, atol=1e-15)
+    one = age_profile("paraneoplastic", [61], [False], mean=mean, sd=sd)
+    np.testing.assert_array_equal(one[:, 0], a[:, 5])
+
+
+def test_totals_fast_path_with_repeats_failures_and_user_table():
+    """Group sums per distinct profile give the stratum sums, also across chunks and failures."""
+    rng = np.random.default_rng(3)
+    k = 40
+    params = pd.DataFrame({
+        "prevalence": np.where(np.arange(k) % 13 == 5, 0.2, 10 ** rng.uniform(-6, -5, k)),
+        "age_paraneoplastic_mean": rng.choice([55.0, 62.5, 70.0], k),   # many repeats
+        "age_paraneoplastic_sd": rng.choice([3.0, 9.0], k),
+        "male_share_paraneoplastic": rng.uniform(0.55, 0.8, k),
+        "smoker_share_paraneoplastic": rng.uniform(0.0, 0.99, k),      # some out of reach
+        "age_profile_nonparaneoplastic": rng.choice(["bimodal", "any-age", "older"], k),
+    })
+    table = make_strata("finland-2016").table
+    table = table[table["age"] <= 90].copy()                         # ages 0-90 only
+    for pop in (None, "finland-2016", table):
+        fast = batch_expected(params, pop, base=_shares("seed-base"), reduce="totals",
+                              chunk_size=7, errors="nan")
+        full = batch_expected(params, pop, base=_shares("seed-base"), chunk_size=7,
+                              errors="nan")
+        slow = full.totals()
+        assert 0 < (~fast["ok"]).sum() < k
+        np.testing.assert_array_equal(fast["ok"], full.params["ok"])
+        for col in slow.columns:
+            np.testing.assert_allclose(fast[col], slow[col], rtol=1e-12, err_msg=col)
+        for col in full.params.columns:
+            np.testing.assert_allclose(fast[col].to_numpy(float),
+                                       full.params[col].to_numpy(float), rtol=1e-12,
+                                       err_msg=col)
+
+
+def test_population_table_changes_are_seen():
+    """A population table is split into strata again when its content changes (even in place)."""
+    table = make_strata("finland-2016").table.copy()
+    params = pd.DataFrame({"prevalence": [7e-6]})
+    first = batch_expected(params, table, reduce="totals")["expected_cases"].iloc[0]
+    assert batch_expected(params, table.copy(), reduce="totals")["expected_cases"].iloc[0] \
+        == first
+    table.loc[table["age"] == 70, "population"] *= 3                   # in place
+    again = batch_expected(params, table, reduce="totals")["expected_cases"].iloc[0]
+    assert again > first
+
+
+def test_age_band_totals():
+    """Band columns: stratum sums by band, adding up to the totals; direct standardisation."""
+    from lems_epi.sensitivity import age_standardised
+
+    params = pd.DataFrame({"prevalence": [2.7e-6, 7e-6, 4e-6],
+                           "age_paraneoplastic_mean": [58.0, 64.0, 70.0],
+                           "age_profile_nonparaneoplastic": ["bimodal", "younger", "any-age"]})
+    for pop in ("finland-2016", "denmark-2013"):
+        fast = batch_expected(params, pop, reduce="totals", age_bands="esp2013")
+        full = batch_expected(params, pop)
+        ages = full.strata.table["age"].to_numpy()
+        persons = full.strata.table["population"].to_numpy(float)
+        starts = list(range(0, 95, 5))
+        assert [c for c in fast.columns if c.startswith("expected_cases_age_")] == [
+            f"expected_cases_age_{s}" for s in starts]
+        assert list(fast.columns[-19:]) == [f"population_age_{s}" for s in starts]
+        for lo, hi in zip(starts, starts[1:] + [1000], strict=True):
+            band = (ages >= lo) & (ages < hi)
+            np.testing.assert_allclose(fast[f"expected_cases_age_{lo}"],
+                                       full.cases[:, band].sum(axis=1), rtol=1e-12)
+            assert (fast[f"population_age_{lo}"] == persons[band].sum()).all()
+        cases = fast.filter(like="expected_cases_age_").to_numpy()
+        np.testing.assert_allclose(cases.sum(axis=1), fast["expected_cases"], rtol=1e-12)
+        pop_bands = fast.filter(like="population_age_").to_numpy()
+        weights = le.standard_population("esp2013")["weight"].to_numpy(float)
+        rate = 1e6 * (cases / pop_bands) @ (weights / weights.sum())
+        np.testing.assert_allclose(rate, age_standardised("esp2013").reduce(full), rtol=1e-12)
+    three = batch_expected(params, reduce="totals", age_bands=[0, 50, 70])
+    np.testing.assert_allclose(three.filter(like="expected_cases_age_").sum(axis=1),
+                               three["expected_cases"], rtol=1e-12)
+    assert "expected_cases_age_50" in three.columns
+
+
+def test_age_band_errors():
+    params = pd.DataFrame({"prevalence": [7e-6]})
+    with pytest.raises(ValueError, match="'age_bands' needs reduce='totals'"):
+        batch_expected(params, age_bands="esp2013")
+    with pytest.raises(ValueError, match=r"ages \[0, 1, 2, 3, 4\] of the population lie in no"):
+        batch_expected(params, reduce="totals", age_bands=[18, 50])
+    with pytest.raises(ValueError, match="'age_bands' is not a banding scheme"):
+        batch_expected(params, reduce="totals", age_bands=[50, 20])
