@@ -43,27 +43,37 @@ class Layout:
     populated : numpy.ndarray
         Shape ``(n_ages, 2)``: whether some person has that age and sex.
     n_groups : int
-        Group 0 is all ages, then the groups given to :func:`layout`.
+        Group 0 is all ages, then the groups given to :func:`layout`, then the age bands.
+    band_first : numpy.ndarray
+        First age of each age band (NaN for a band with no age); the bands are the last
+        ``band_first.size`` groups and split the ages into consecutive runs.
     """
 
     ages: np.ndarray
     weights: np.ndarray
     populated: np.ndarray
     n_groups: int
+    band_first: np.ndarray
 
 
-def layout(strata, groups=()) -> Layout:
-    """Collapse ``strata`` to whole ages; ``groups`` are boolean masks over the distinct ages."""
+def layout(strata, groups=(), bands=()) -> Layout:
+    """Collapse ``strata`` to whole ages.
+
+    ``groups`` are boolean masks over the distinct ages; ``bands`` too, each a run of
+    consecutive ages, together covering every age (checked by the caller).
+    """
     ages, row_age = np.unique(strata.ages, return_inverse=True)
     sex = strata.male.astype(np.intp)
     per = np.zeros((ages.size, 2, 3))
     np.add.at(per, (row_age, sex), strata.counts.astype(float))
     populated = np.zeros((ages.size, 2), dtype=bool)
     np.logical_or.at(populated, (row_age, sex), (strata.counts > 0).any(axis=1))
-    masks = [np.ones(ages.size, dtype=bool), *groups]
+    masks = [np.ones(ages.size, dtype=bool), *groups, *bands]
     weights = np.stack([np.where(mask[:, None, None], per, 0.0) for mask in masks], axis=1)
+    band_first = np.array([ages[mask][0] if mask.any() else np.nan for mask in bands],
+                          dtype=float)
     return Layout(ages=ages.astype(float), weights=weights.reshape(ages.size, -1),
-                  populated=populated, n_groups=len(masks))
+                  populated=populated, n_groups=len(masks), band_first=band_first)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,10 +134,17 @@ def batch_sums(ref_layout: Layout, tgt_layout: Layout, P: dict, block: int = BLO
     ages = np.union1d(ref_layout.ages, tgt_layout.ages)
     weights, populated = _padded(tgt_layout, ages)
     n_groups = tgt_layout.n_groups
+    n_bands = tgt_layout.band_first.size
+    dense = weights[:, :6 * (n_groups - n_bands)]
     if not same:
         w_ref, pop_ref = _padded(ref_layout, ages)
+        dense = np.hstack([dense, w_ref[:, :6]])
         weights = np.hstack([weights, w_ref[:, :6]])
         populated = np.hstack([populated, pop_ref])
+    # age bands split the ages into runs: sum the per-age products over each run
+    has_ages = ~np.isnan(tgt_layout.band_first)
+    runs = np.searchsorted(ages, tgt_layout.band_first[has_ages])
+    band_cols = 6 * (n_groups - n_bands) + 6 * np.flatnonzero(has_ages)
     out = {}
     # paraneoplastic: distinct (mean, sd) pairs; the profile does not depend on sex
     mean, sd = P["age_paraneoplastic_mean"], P["age_paraneoplastic_sd"]
@@ -136,7 +153,7 @@ def batch_sums(ref_layout: Layout, tgt_layout: Layout, P: dict, block: int = BLO
     codes, index = np.unique(i_mean.ravel() * u_sd.size + i_sd.ravel(), return_inverse=True)
     means, sds = u_mean[codes // u_sd.size], u_sd[codes % u_sd.size]
     u = codes.size
-    G = np.empty((u, weights.shape[1]))
+    G = np.zeros((u, weights.shape[1]))
     tops = np.empty((u, populated.shape[1]))
     no_sex = np.zeros(ages.size, dtype=bool)
     for start in range(0, u, block):
@@ -144,7 +161,13 @@ def batch_sums(ref_layout: Layout, tgt_layout: Layout, P: dict, block: int = BLO
         grid = age_profile("paraneoplastic", ages, no_sex, mean=means[part], sd=sds[part])
         # einsum, not BLAS: a multithreaded GEMM of this small size stalls when other
         # processes load the cores (measured: 0.2 to 15 ms per block on 2 busy cores)
-        G[part] = np.einsum("ua,ag->ug", grid, weights)
+        sums = np.einsum("ua,ag->ug", grid, dense)
+        G[part, :6 * (n_groups - n_bands)] = sums[:, :6 * (n_groups - n_bands)]
+        G[part, 6 * n_groups:] = sums[:, 6 * (n_groups - n_bands):]
+        if runs.size:
+            per_age = grid[:, :, None] * weights[None, :, :6]
+            by_band = np.add.reduceat(per_age, runs, axis=1)         # (b, n_bands_with_ages, 6)
+            G[part, band_cols[:, None] + np.arange(6)] = by_band
         tops[part] = _tops(grid, populated)
     out["paraneoplastic"] = _type_sums(index.ravel(), G, tops, n_groups, same)
     # non-paraneoplastic: one profile per named variant (the bimodal one depends on sex)

@@ -552,7 +552,8 @@ def _summaries(target: Strata, sums: dict, solved: dict, failed: np.ndarray, P: 
             shares[f"smoker_share_{t}"] = G[:, :, 1:].sum(axis=(1, 2)) / total
             shares[f"share_over_50_{t}"] = G50.sum(axis=(1, 2)) / total
         if Gt.shape[1] > 2:
-            band = (Gt[:, 2:] * sex[:, None] * s[:, None, None, :]).sum(axis=(2, 3))
+            coef = (sex * s[:, None, :]).reshape(k, 6)
+            band = np.einsum("kbx,kx->kb", Gt[:, 2:].reshape(k, -1, 6), coef)
             band_cases = band_cases + c[:, None] * band
     p, n = totals["paraneoplastic"], totals["nonparaneoplastic"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -780,12 +781,10 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
         converted = share * dp / (share * dp + (1.0 - share) * dn)
     share_prev = np.where(incident, converted, share)
     tgt_ages = np.unique(target.ages)
-    groups = [tgt_ages >= 50]
-    band_starts = None
+    band_starts, band_masks = None, []
     if age_bands is not None:
         band_starts, band_masks = _band_masks(age_bands, tgt_ages)
-        groups += band_masks
-    tgt_layout = layout(target, groups)
+    tgt_layout = layout(target, [tgt_ages >= 50], band_masks)
     ref_layout = tgt_layout if target is ref else layout(ref)
     sums = batch_sums(ref_layout, tgt_layout, P)
     chunks = [slice(start, min(start + int(chunk_size), P["k"]))
