@@ -18,7 +18,10 @@ thread each; the cluster's start-up is not timed):
    persons and the same aggregation with pandas.
 
 Peak memory is the largest sum of resident memory (RSS) of this process and all its children
-(the workers), sampled every 0.1 s. The counts are checked: persons sum to ``n``.
+(the workers), sampled every 0.1 s. The CPU time the workers used is printed too: on a machine
+shared with other jobs, "busy" well below 100% means the workers waited for a core, and the
+persons per worker CPU-second are then the fairer measure of the work. The counts are checked:
+persons sum to ``n``.
 """
 
 from __future__ import annotations
@@ -55,6 +58,17 @@ class PeakMemory:
                 pass
         return total
 
+    def _cpu(self) -> dict[int, float]:
+        """CPU seconds (user + system) used so far by each child process (the workers)."""
+        out = {}
+        for child in psutil.Process().children(recursive=True):
+            try:
+                t = child.cpu_times()
+                out[child.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        return out
+
     def _run(self):
         while not self._stop.is_set():
             self.peak = max(self.peak, self._rss())
@@ -62,6 +76,7 @@ class PeakMemory:
 
     def __enter__(self):
         self.peak = self._rss()
+        self._cpu_start = self._cpu()
         self._thread.start()
         return self
 
@@ -69,6 +84,9 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._rss())
+        end = self._cpu()
+        #: CPU seconds the child processes (the workers) used while measured
+        self.child_cpu = sum(t - self._cpu_start.get(pid, 0.0) for pid, t in end.items())
 
 
 def _warm_up():
@@ -95,7 +113,8 @@ def run_on_cluster(scenario, n, workers, blocks_per_partition, seed):
         raise RuntimeError(f"counts sum to {counts['persons'].sum()}, not {n}")
     return {"n": n, "workers": workers, "seconds": elapsed, "startup": startup,
             "peak_gib": mem.peak / GIB, "rate": n / elapsed, "strata": len(counts),
-            "cases": int(counts["events"].sum())}
+            "cases": int(counts["events"].sum()),
+            "worker_cpu": mem.child_cpu}
 
 
 def report(label, r):
@@ -103,6 +122,12 @@ def report(label, r):
           f"({r['rate'] / 1e6:.2f} M persons/s), peak RSS {r['peak_gib']:.2f} GiB, "
           f"{r['strata']} strata, {r['cases']:,} cases (cluster start {r['startup']:.1f} s)",
           flush=True)
+    if "worker_cpu" in r:
+        busy = r["worker_cpu"] / (r["seconds"] * r["workers"])
+        print(f"    workers used {r['worker_cpu']:.1f} CPU-s: {busy:.0%} of "
+              f"{r['workers']} core(s) over the run; "
+              f"{r['n'] / r['worker_cpu'] / 1e6:.2f} M persons per worker CPU-second",
+              flush=True)
 
 
 def main(argv=None):
