@@ -31,7 +31,7 @@ BLOCK = 256
 
 @dataclasses.dataclass(frozen=True)
 class Layout:
-    """Persons of a :class:`~lems_epi.model.core.Strata` by whole age, group, sex and smoking.
+    """Persons of a :class:`~lems_epi.model.strata.Strata` by whole age, group, sex and smoking.
 
     Attributes
     ----------
