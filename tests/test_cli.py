@@ -100,3 +100,17 @@ def test_sensitivity_unknown_output(capsys):
     err = capsys.readouterr().err
     assert "nonsense" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_chunked_writing_equals_one_piece(tmp_path, suffix):
+    from lems_epi import Scenario, simulate_cohort
+    from lems_epi._io import write_frame_atomic
+
+    cohort = simulate_cohort(Scenario.named("seed-base").replace(prevalence=1e-2), 5000, rng=9)
+    whole, chunked = tmp_path / f"whole{suffix}", tmp_path / f"chunked{suffix}"
+    write_frame_atomic(cohort, whole)
+    write_frame_atomic(cohort, chunked, chunk_rows=777)
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    pd.testing.assert_frame_equal(read(whole), read(chunked))
+    assert len(read(chunked)) == 5000

@@ -69,15 +69,49 @@ def write_text_atomic(path, text: str, *, overwrite: bool = False, caller: str =
                         overwrite=overwrite, caller=caller)
 
 
-def write_frame_atomic(frame, path, *, overwrite: bool = False, caller: str = "write") -> Path:
-    """Write a DataFrame to ``.csv`` or ``.parquet`` atomically."""
+def write_frame_atomic(frame, path, *, overwrite: bool = False, caller: str = "write",
+                       progress: bool = False, chunk_rows: int = 1 << 20) -> Path:
+    """Write a DataFrame to ``.csv`` or ``.parquet`` atomically.
+
+    Large frames are written in chunks of ``chunk_rows`` rows (CSV appended, Parquet one row
+    group a chunk), with a progress bar on standard error when ``progress`` is true.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FRAME_SUFFIXES:
         raise ValueError(f"{caller}: the output must end in .csv or .parquet, got "
                          f"{str(path)!r}.")
-    if suffix == ".csv":
-        return write_atomic(path, lambda p: frame.to_csv(p, index=False),
-                            overwrite=overwrite, caller=caller)
-    return write_atomic(path, lambda p: frame.to_parquet(p, index=False),
+    starts = range(0, max(len(frame), 1), chunk_rows)
+
+    def chunks():
+        from tqdm.auto import tqdm
+
+        with tqdm(total=len(frame), desc=f"writing {path.name}", unit="rows",
+                  disable=not progress, leave=False) as bar:
+            for start in starts:
+                part = frame.iloc[start:start + chunk_rows]
+                yield part
+                bar.update(len(part))
+
+    def write_csv(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            for i, part in enumerate(chunks()):
+                part.to_csv(handle, index=False, header=i == 0)
+
+    def write_parquet(tmp: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        try:
+            for part in chunks():
+                table = pa.Table.from_pandas(part, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return write_atomic(path, write_csv if suffix == ".csv" else write_parquet,
                         overwrite=overwrite, caller=caller)

@@ -65,7 +65,7 @@ def _cmd_simulate(args) -> int:
 
     result = write_simulation(args.scenario, args.n, Path(args.out), rng=args.seed,
                               kind=args.kind, population=args.population,
-                              overwrite=args.force)
+                              overwrite=args.force, progress=not args.quiet)
     print(result)
     return 0
 

@@ -46,7 +46,7 @@ class WrittenFile:
 
 
 def write_simulation(scenario, n, out, rng=None, *, kind="cohort", population=None,
-                     overwrite=False) -> WrittenFile:
+                     overwrite=False, progress=False) -> WrittenFile:
     """Simulate a cohort (or stratum counts) and write it atomically to a CSV or Parquet file.
 
     Parameters
@@ -66,6 +66,8 @@ def write_simulation(scenario, n, out, rng=None, *, kind="cohort", population=No
         As for :func:`lems_epi.simulate_cohort`.
     overwrite : bool, default False
         Replace an existing file (``--force`` on the command line).
+    progress : bool, default False
+        Show a progress bar (tqdm, on standard error) while the file is written.
 
     Returns
     -------
@@ -128,6 +130,6 @@ def write_simulation(scenario, n, out, rng=None, *, kind="cohort", population=No
         frame = simulate_cohort(scenario, n, rng=entropy, population=population)
     else:
         frame = simulate_counts(scenario, population, rng=entropy)
-    write_frame_atomic(frame, path, overwrite=overwrite, caller=caller)
+    write_frame_atomic(frame, path, overwrite=overwrite, caller=caller, progress=progress)
     return WrittenFile(path=path, kind=kind, rows=len(frame), columns=tuple(frame.columns),
                        scenario=scenario.name, entropy=entropy)
