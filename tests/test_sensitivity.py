@@ -329,3 +329,15 @@ def test_totals_path_and_stratum_path_agree():
     for name, out in OUTPUTS.items():
         full = np.asarray(batch_expected(s, "finland-2016", reduce=out.reduce), dtype=float)
         np.testing.assert_allclose(evaluate(name, s), full, rtol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize("standard", ["esp2013", "who2000", "nordic2000"])
+def test_age_standardised_fast_path_equals_stratum_arrays(standard):
+    from lems_epi.sensitivity.outputs import Output, age_standardised, evaluate
+
+    params = pd.DataFrame({"prevalence": np.linspace(2e-6, 1e-5, 64),
+                           "paraneoplastic_share": np.linspace(0.3, 0.8, 64)})
+    fast = age_standardised(standard)
+    assert fast.from_totals is not None
+    slow = Output("slow", fast.reduce)
+    np.testing.assert_allclose(evaluate(fast, params), evaluate(slow, params), rtol=1e-12)

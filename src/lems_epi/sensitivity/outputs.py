@@ -65,6 +65,10 @@ class Output:
         The same output from the per-scenario crude figures of
         ``batch_expected(..., reduce="totals")`` (a DataFrame), which the model computes from
         group sums without the stratum arrays; used instead of ``reduce`` when given.
+    age_bands : str or sequence of int, optional
+        Passed to ``batch_expected(..., reduce="totals", age_bands=...)`` so that
+        ``from_totals`` also receives expected cases and persons by age band
+        (``expected_cases_age_<start>``, ``population_age_<start>``).
 
     Examples
     --------
@@ -80,6 +84,7 @@ class Output:
     description: str = ""
     unit: str = ""
     from_totals: Callable[[pd.DataFrame], np.ndarray] | None = None
+    age_bands: str | tuple | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -181,9 +186,20 @@ def age_standardised(standard: str = "esp2013", *, per: float = 1e6) -> Output:
                              f"persons in the standard's age bands starting at {empty}.")
         return per * rates @ weights
 
+    def from_totals(t: pd.DataFrame) -> np.ndarray:
+        labels = [int(x) for x in starts]
+        cases = t[[f"expected_cases_age_{a}" for a in labels]].to_numpy(dtype=float)
+        persons = t[[f"population_age_{a}" for a in labels]].to_numpy(dtype=float)
+        if (persons <= 0).any():
+            empty = [a for a, p in zip(labels, persons[0], strict=True) if p <= 0]
+            raise ValueError(f"age_standardised_prevalence: the target population has no "
+                             f"persons in the standard's age bands starting at {empty}.")
+        return per * (cases / persons) @ weights
+
     name = "age_standardised_prevalence" + ("" if standard == "esp2013" else f"_{standard}")
     return Output(name, reduce, f"prevalence per {per:g} persons, directly standardised to "
-                                f"the {standard} standard population", f"per {per:g}")
+                                f"the {standard} standard population", f"per {per:g}",
+                  from_totals, age_bands=standard)
 
 
 def _col(t: pd.DataFrame, name: str) -> np.ndarray:
@@ -369,7 +385,8 @@ def evaluate(output, params=None, *, base=None, population="finland-2016",
             raise TypeError(f"{caller}: 'params' must be a DataFrame of batch parameters, got "
                             f"{type(params).__name__}.")
     if isinstance(output, Output) and output.from_totals is not None:
-        totals = batch_expected(params, population, base=base, reduce="totals")
+        extra = {} if output.age_bands is None else {"age_bands": output.age_bands}
+        totals = batch_expected(params, population, base=base, reduce="totals", **extra)
         values = np.asarray(output.from_totals(totals), dtype=float).reshape(-1)
     elif isinstance(output, Output):
         values = batch_expected(params, population, base=base, reduce=output.reduce)
