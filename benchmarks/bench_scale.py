@@ -15,7 +15,9 @@ thread each; the cluster's start-up is not timed):
 2. scaling: ``--scaling-n`` persons with 1 worker, then with 2 workers; persons per second of
    each and their ratio (2 would be perfect on 2 cores);
 3. the in-memory baseline, timed in this process: ``simulate_cohort`` of ``--baseline-n``
-   persons and the same aggregation with pandas.
+   persons and the same aggregation with pandas;
+4. optionally (``--parquet-n``), the persons themselves written to Parquet with
+   ``ddf.to_parquet`` (one file per partition; a temporary folder unless ``--parquet-dir``).
 
 Peak memory is the largest sum of resident memory (RSS) of this process and all its children
 (the workers), sampled every 0.1 s. The CPU time the workers used is printed too: on a machine
@@ -27,8 +29,10 @@ persons sum to ``n``.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import psutil
 
@@ -117,6 +121,31 @@ def run_on_cluster(scenario, n, workers, blocks_per_partition, seed):
             "worker_cpu": mem.child_cpu}
 
 
+def write_parquet_on_cluster(scenario, n, workers, blocks_per_partition, seed, path):
+    """Time writing ``n`` persons to Parquet under ``path`` on a LocalCluster of ``workers``."""
+    from distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.run(_warm_up)
+        startup = time.perf_counter() - start
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            ddf = simulate_cohort_dask(scenario, n, rng=seed,
+                                       blocks_per_partition=blocks_per_partition)
+            ddf.to_parquet(path, write_index=False)
+            elapsed = time.perf_counter() - t0
+    files = list(Path(path).glob("*.parquet"))
+    size = sum(f.stat().st_size for f in files)
+    if len(files) != ddf.npartitions:
+        raise RuntimeError(f"{len(files)} Parquet files for {ddf.npartitions} partitions")
+    print(f"parquet: n={n:,} workers={workers} time={elapsed:.1f} s "
+          f"({n / elapsed / 1e6:.2f} M persons/s), peak RSS {mem.peak / GIB:.2f} GiB, "
+          f"{len(files)} files, {size / GIB:.2f} GiB on disk ({size / n:.1f} B/person) "
+          f"(cluster start {startup:.1f} s)", flush=True)
+
+
 def report(label, r):
     print(f"{label}: n={r['n']:,} workers={r['workers']} time={r['seconds']:.1f} s "
           f"({r['rate'] / 1e6:.2f} M persons/s), peak RSS {r['peak_gib']:.2f} GiB, "
@@ -138,6 +167,11 @@ def main(argv=None):
                         help="persons in the 1- and 2-worker scaling runs (0 to skip)")
     parser.add_argument("--baseline-n", type=int, default=10**7,
                         help="persons in the in-memory baseline (0 to skip)")
+    parser.add_argument("--parquet-n", type=int, default=0,
+                        help="persons to write to Parquet with --workers workers (0: skip)")
+    parser.add_argument("--parquet-dir", default=None,
+                        help="folder for the Parquet run (default: a temporary folder, "
+                             "removed afterwards)")
     parser.add_argument("--blocks-per-partition", type=int, default=4)
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args(argv)
@@ -169,6 +203,12 @@ def main(argv=None):
         report("headline", head)
         verdict = "under" if head["peak_gib"] < 4 else "OVER"
         print(f"peak memory {head['peak_gib']:.2f} GiB: {verdict} the 4 GiB target", flush=True)
+
+    if args.parquet_n:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(args.parquet_dir or tmp) / "cohort"
+            write_parquet_on_cluster(scenario, args.parquet_n, args.workers,
+                                     args.blocks_per_partition, args.seed, path)
 
 
 if __name__ == "__main__":

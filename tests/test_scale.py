@@ -34,6 +34,7 @@ from lems_epi.simulate.scale import (
     partition_blocks,
     simulate_cohort_dask,
 )
+from lems_epi.stats._dask import as_stratum_table
 
 # three blocks, the last one partial
 N = 2 * BLOCK_SIZE + 54_321
@@ -215,6 +216,22 @@ def test_standardize_direct_from_dask_table_equals_rows(scenario, cohort):
     rows = cohort[["age", "sex"]].assign(events=cohort["lems"].astype(np.int64),
                                           person_time=1.0)
     want = standardize_direct(rows, "esp2013", age="age", by="sex", single_year_ages=True)
+    pd.testing.assert_frame_equal(got, want, rtol=1e-12)
+
+
+def test_as_stratum_table_reduces_dask_and_passes_pandas(cohort):
+    rows = cohort[["age", "sex"]].assign(n=cohort["lems"].astype(np.int64), t=2.0)
+    same, ev, pt = as_stratum_table(rows, ["age", "sex"], "n", "t")
+    assert same is rows
+    assert (ev, pt) == ("n", "t")
+    table, ev, pt = as_stratum_table(dd.from_pandas(rows, npartitions=4), ["age", "sex"],
+                                     "n", "t")
+    assert (ev, pt) == ("events", "person_time")
+    # what standardize_direct would compute from the rows and from the reduced table
+    want = standardize_direct(rows, "esp2013", events="n", person_time="t", age="age",
+                              by="sex", single_year_ages=True)
+    got = standardize_direct(table, "esp2013", events=ev, person_time=pt, age="age", by="sex",
+                             single_year_ages=True)
     pd.testing.assert_frame_equal(got, want, rtol=1e-12)
 
 

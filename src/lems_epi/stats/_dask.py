@@ -21,7 +21,7 @@ import pandas as pd
 
 from lems_epi._validation import check_columns, describe_rows
 
-__all__ = ["aggregate", "is_dask_dataframe"]
+__all__ = ["aggregate", "as_stratum_table", "is_dask_dataframe"]
 
 #: Columns that :func:`aggregate` adds after the ``by`` columns, always in this order.
 COUNT_COLUMNS = ("persons", "events", "person_time")
@@ -280,3 +280,41 @@ def aggregate(data, by=None, events="events", person_time=None, *, split_every=N
         aggregate_kwargs={"by": by}, combine_kwargs={"by": by})
     out = reduced.compute()
     return out.reset_index(drop=True)
+
+
+def as_stratum_table(data, by, events, person_time):
+    """Let a statistics function accept a dask DataFrame: reduce it, pass pandas through.
+
+    A pandas ``data`` is returned unchanged with ``events`` and ``person_time``; a dask
+    DataFrame is reduced by :func:`aggregate` over the ``by`` columns, and the small table is
+    returned with the column names ``"events"`` and ``"person_time"``. One line at the top of
+    a function that sums events and person-time within groups::
+
+        data, events, person_time = as_stratum_table(data, by, events, person_time)
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        The function's input.
+    by : list of str
+        Every column the function groups by (for direct standardisation: the age column and
+        the ``by`` groups).
+    events, person_time : str
+        The function's column names (``person_time`` may be ``None`` for one unit per row).
+
+    Returns
+    -------
+    tuple
+        ``(data, events, person_time)`` to carry on with.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"g": ["a", "b"], "x": [1, 2], "t": [10.0, 20.0]})
+    >>> as_stratum_table(d, ["g"], "x", "t")[0] is d
+    True
+    """
+    if not is_dask_dataframe(data):
+        return data, events, person_time
+    return aggregate(data, by=list(by), events=events, person_time=person_time), \
+        "events", "person_time"
