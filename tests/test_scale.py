@@ -103,6 +103,14 @@ def test_generator_rng_gives_the_same_cohort_as_in_memory(scenario):
     assert not other["age"].equals(mem["age"])
 
 
+def test_rng_none_fixes_the_entropy_when_the_frame_is_built(scenario):
+    ddf = simulate_cohort_dask(scenario, 5_000, rng=None)
+    first = ddf.compute()
+    assert_same_frame(ddf.compute(), first)            # computing again: the same persons
+    entropy = first.attrs["entropy"]
+    assert_same_frame(simulate_cohort(scenario, 5_000, rng=entropy), first)
+
+
 def test_one_partition_and_column_projection(scenario, cohort):
     ddf = simulate_cohort_dask(scenario, N, rng=SEED, blocks_per_partition=8)
     assert ddf.npartitions == 1
