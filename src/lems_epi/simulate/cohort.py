@@ -347,7 +347,7 @@ def simulate_block(plan: CohortPlan, entropy: int, block: int) -> pd.DataFrame:
     return _frame(plan, cols, entropy, block=int(block))
 
 
-def simulate_cohort(scenario, n, rng=None, population=None) -> pd.DataFrame:
+def simulate_cohort(scenario, n, rng=None, population=None, engine="pandas"):
     """Simulate a cohort of ``n`` persons, one row per person.
 
     Parameters
@@ -365,10 +365,15 @@ def simulate_cohort(scenario, n, rng=None, population=None) -> pd.DataFrame:
     population : None, str or pandas.DataFrame, optional
         Population whose age x sex structure the persons follow (default: the scenario's
         reference population). Smoking follows the scenario's smoking prevalence.
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"pandas"`` builds the cohort in memory; ``"dask"`` returns a lazy
+        ``dask.dataframe.DataFrame`` over the same blocks (see
+        :func:`lems_epi.simulate.scale.simulate_cohort_dask`), equal to the in-memory cohort
+        once computed, for cohorts larger than memory.
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or dask.dataframe.DataFrame
         Columns ``person_id`` (int32, or int64 beyond 2^31 persons), ``age`` (int16, whole
         years; the population's top age means that age and over), ``sex`` and ``smoking``
         (categorical), ``lems`` (bool), ``lems_type`` (categorical ``paraneoplastic`` /
@@ -407,6 +412,13 @@ def simulate_cohort(scenario, n, rng=None, population=None) -> pd.DataFrame:
     True
     """
     caller = "simulate_cohort"
+    if engine == "dask":
+        from lems_epi.simulate.scale import simulate_cohort_dask  # lazy: scale imports cohort
+
+        return simulate_cohort_dask(scenario, n, rng=rng, population=population)
+    if engine != "pandas":
+        raise ValueError(f"{caller}: 'engine' must be 'pandas' (in memory) or 'dask' (lazy, "
+                         f"for cohorts beyond memory), got {engine!r}.")
     n = _check_n(n, caller=caller)
     entropy = entropy_from(rng, caller=caller)
     plan = cohort_plan(scenario, n, population, caller=caller)

@@ -285,7 +285,8 @@ def aggregate(data, by=None, events="events", person_time=None, *, split_every=N
 def as_stratum_table(data, by, events, person_time):
     """Let a statistics function accept a dask DataFrame: reduce it, pass pandas through.
 
-    A pandas ``data`` is returned unchanged with ``events`` and ``person_time``; a dask
+    A pandas ``data`` is returned with ``events`` and ``person_time`` (a boolean ``events``
+    column becomes 0/1 counts, and ``person_time=None`` adds one unit per row); a dask
     DataFrame is reduced by :func:`aggregate` over the ``by`` columns, and the small table is
     returned with the column names ``"events"`` and ``"person_time"``. One line at the top of
     a function that sums events and person-time within groups::
@@ -313,8 +314,20 @@ def as_stratum_table(data, by, events, person_time):
     >>> d = pd.DataFrame({"g": ["a", "b"], "x": [1, 2], "t": [10.0, 20.0]})
     >>> as_stratum_table(d, ["g"], "x", "t")[0] is d
     True
+    >>> persons = pd.DataFrame({"g": ["a", "a", "b"], "case": [True, False, True]})
+    >>> table, ev, pt = as_stratum_table(persons, ["g"], "case", None)
+    >>> table[[ev, pt]].to_numpy().tolist()
+    [[1.0, 1.0], [0.0, 1.0], [1.0, 1.0]]
     """
     if not is_dask_dataframe(data):
+        if isinstance(data, pd.DataFrame) and events in data.columns \
+                and pd.api.types.is_bool_dtype(data[events]) and data[events].notna().all():
+            # person rows with a yes/no outcome: each True is one event
+            data = data.assign(**{events: data[events].astype(np.int64)})
+        if person_time is None and isinstance(data, pd.DataFrame):
+            # one unit of person-time per row: the rate of a cohort is its prevalence
+            person_time = "person_time" if "person_time" not in data.columns else "_units"
+            data = data.assign(**{person_time: 1.0})
         return data, events, person_time
     return aggregate(data, by=list(by), events=events, person_time=person_time), \
         "events", "person_time"

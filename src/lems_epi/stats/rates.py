@@ -22,6 +22,7 @@ from lems_epi._validation import (
     check_positive_number,
     describe_rows,
 )
+from lems_epi.stats._dask import as_stratum_table
 from lems_epi.stats.intervals import POISSON_CI_METHODS, _poisson_limits
 
 __all__ = ["rates"]
@@ -105,10 +106,15 @@ def rates(data, events="events", person_time="person_time", by=None, per=1, meth
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Rows with an event count and a person-time column.
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        Rows with an event count and a person-time column: stratum counts, or person rows
+        (a boolean ``events`` column counts each True as one event). A dask DataFrame is first
+        reduced to a small stratum table by a dask groupby
+        (:func:`lems_epi.stats._dask.aggregate`).
     events, person_time : str
         Column names of the counts (whole numbers >= 0) and the person-time (>= 0).
+        ``person_time=None`` counts one unit per row, so the rate of a cohort of persons is
+        its prevalence.
     by : str or list of str, optional
         Grouping columns; ``None`` gives the crude rate over all rows.
     per : float, default 1
@@ -151,6 +157,7 @@ def rates(data, events="events", person_time="person_time", by=None, per=1, meth
     method = check_method(method, POISSON_CI_METHODS, caller=caller)
     per = check_positive_number(per, name="per", caller=caller)
     by = _as_by(by, caller=caller)
+    data, events, person_time = as_stratum_table(data, by, events, person_time)
     check_columns(data, [events, person_time, *by], caller=caller)
     as_count_array(data[events], name=events, caller=caller)
     as_float_array(data[person_time], name=person_time, caller=caller)

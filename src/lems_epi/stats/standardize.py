@@ -27,6 +27,7 @@ from lems_epi._validation import (
 from lems_epi.exceptions import DroppedRowsWarning, SparseDataWarning
 from lems_epi.populations import band_population, merge_open_top, standard_population
 from lems_epi.stats._core import poisson_exact_limits, z_value
+from lems_epi.stats._dask import as_stratum_table
 from lems_epi.stats.intervals import (
     SMR_CI_METHODS,
     _broadcast,
@@ -145,9 +146,11 @@ def standardize_direct(data, standard, events="events", person_time="person_time
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
         Rows with the age group, events and person-time (several rows of one age group and
-        group are summed).
+        group are summed): stratum counts or person rows (``person_time=None`` counts one
+        unit per row; a boolean ``events`` column counts each True). A dask DataFrame is
+        reduced by a dask groupby first; pass ``open_top_age`` explicitly then.
     standard : str or pandas.DataFrame
         A name accepted by :func:`lems_epi.standard_population` (``"esp2013"``, ``"who2000"``,
         ``"segi1960"``, ``"esp1976"``, ``"nordic2000"``) or a table with columns
@@ -216,6 +219,7 @@ def standardize_direct(data, standard, events="events", person_time="person_time
     conf_level = check_conf_level(conf_level, caller=caller)
     method = check_method(method, DIRECT_METHODS, caller=caller)
     by = _as_by(by, caller=caller)
+    data, events, person_time = as_stratum_table(data, [age, *by], events, person_time)
     check_columns(data, [age, events, person_time, *by], caller=caller)
     as_count_array(data[events], name=events, caller=caller)
     as_float_array(data[person_time], name=person_time, caller=caller)
