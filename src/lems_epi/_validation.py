@@ -22,6 +22,7 @@ __all__ = [
     "check_positive_number",
     "check_probability",
     "describe_rows",
+    "as_column_list",
 ]
 
 
@@ -206,3 +207,31 @@ def check_probability(value, *, name: str, caller: str, open_interval: bool = Fa
         allowed = "strictly between 0 and 1" if open_interval else "between 0 and 1"
         raise ValueError(f"{caller}: '{name}' must be {allowed}, got {value!r}.")
     return value
+
+
+def as_column_list(columns, *, caller: str, name: str = "by") -> list[str]:
+    """Normalise a column-name argument (``None``, a name, or names) to a list.
+
+    Examples
+    --------
+    >>> as_column_list("sex", caller="rates"), as_column_list(None, caller="rates")
+    (['sex'], [])
+    >>> as_column_list(["sex", "sex"], caller="rates")
+    Traceback (most recent call last):
+    ...
+    ValueError: rates: 'by' names a column more than once: ['sex', 'sex'].
+    """
+    if columns is None:
+        return []
+    if isinstance(columns, str):
+        return [columns]
+    try:
+        out = list(columns)
+    except TypeError:
+        raise TypeError(f"{caller}: '{name}' must be a column name or a list of column names, "
+                        f"got {columns!r}.") from None
+    if not all(isinstance(c, str) for c in out):
+        raise TypeError(f"{caller}: '{name}' must hold column names (strings), got {out!r}.")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{caller}: '{name}' names a column more than once: {out!r}.")
+    return out

@@ -19,7 +19,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from lems_epi._validation import check_columns, describe_rows
+from lems_epi._validation import as_column_list, check_columns, describe_rows
 
 __all__ = ["aggregate", "as_stratum_table", "is_dask_dataframe"]
 
@@ -38,23 +38,6 @@ def is_dask_dataframe(data) -> bool:
     """
     module = sys.modules.get("dask.dataframe")
     return module is not None and isinstance(data, module.DataFrame)
-
-
-def _as_by(by, *, caller: str) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    try:
-        out = list(by)
-    except TypeError:
-        raise TypeError(f"{caller}: 'by' must be a column name or a list of column names, "
-                        f"got {by!r}.") from None
-    if not all(isinstance(c, str) for c in out):
-        raise TypeError(f"{caller}: 'by' must hold column names (strings), got {out!r}.")
-    if len(set(out)) != len(out):
-        raise ValueError(f"{caller}: 'by' names a column more than once: {out!r}.")
-    return out
 
 
 def _check_dtypes(meta: pd.DataFrame, events: str, person_time: str | None, *,
@@ -253,7 +236,7 @@ def aggregate(data, by=None, events="events", person_time=None, *, split_every=N
     table is ``string`` rather than ``str``; the values are the same.)
     """
     caller = "aggregate"
-    by = _as_by(by, caller=caller)
+    by = as_column_list(by, caller=caller)
     if not (isinstance(events, str) and (person_time is None or isinstance(person_time, str))):
         raise TypeError(f"{caller}: 'events' and 'person_time' must be column names (person_"
                         f"time may be None), got {events!r} and {person_time!r}.")

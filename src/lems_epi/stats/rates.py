@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._validation import (
+    as_column_list,
     as_count_array,
     as_float_array,
     check_columns,
@@ -26,22 +27,6 @@ from lems_epi.stats._dask import as_stratum_table
 from lems_epi.stats.intervals import POISSON_CI_METHODS, _poisson_limits
 
 __all__ = ["rates"]
-
-
-def _as_by(by, *, caller: str) -> list[str]:
-    """Normalise the ``by`` argument to a list of column names."""
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    try:
-        out = list(by)
-    except TypeError:
-        raise TypeError(f"{caller}: 'by' must be a column name or a list of column names, "
-                        f"got {by!r}.") from None
-    if not all(isinstance(c, str) for c in out):
-        raise TypeError(f"{caller}: 'by' must hold column names (strings), got {out!r}.")
-    return out
 
 
 def _aggregate(data: pd.DataFrame, columns: list[str], by: list[str], *, caller: str
@@ -156,7 +141,7 @@ def rates(data, events="events", person_time="person_time", by=None, per=1, meth
     conf_level = check_conf_level(conf_level, caller=caller)
     method = check_method(method, POISSON_CI_METHODS, caller=caller)
     per = check_positive_number(per, name="per", caller=caller)
-    by = _as_by(by, caller=caller)
+    by = as_column_list(by, caller=caller)
     data, events, person_time = as_stratum_table(data, by, events, person_time)
     check_columns(data, [events, person_time, *by], caller=caller)
     as_count_array(data[events], name=events, caller=caller)

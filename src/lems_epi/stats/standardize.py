@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from lems_epi._validation import (
+    as_column_list,
     as_count_array,
     as_float_array,
     check_columns,
@@ -35,7 +36,7 @@ from lems_epi.stats.intervals import (
     _warn_no_upper,
     check_ury_wiggins_level,
 )
-from lems_epi.stats.rates import _aggregate, _as_by
+from lems_epi.stats.rates import _aggregate
 
 __all__ = ["DIRECT_METHODS", "smr", "standardize_direct", "standardize_indirect"]
 
@@ -218,7 +219,7 @@ def standardize_direct(data, standard, events="events", person_time="person_time
     caller = "standardize_direct"
     conf_level = check_conf_level(conf_level, caller=caller)
     method = check_method(method, DIRECT_METHODS, caller=caller)
-    by = _as_by(by, caller=caller)
+    by = as_column_list(by, caller=caller)
     data, events, person_time = as_stratum_table(data, [age, *by], events, person_time)
     check_columns(data, [age, events, person_time, *by], caller=caller)
     as_count_array(data[events], name=events, caller=caller)
@@ -443,11 +444,11 @@ def standardize_indirect(data, reference_rates, on=("age_group",), events="event
         check_ury_wiggins_level(conf_level, caller=caller)
     how = check_method(how, ("raise", "inner"), caller=caller, name="how")
     per = check_positive_number(per, name="per", caller=caller)
-    on = _as_by(on, caller=caller)
+    on = as_column_list(on, caller=caller)
     if not on:
         raise ValueError(f"{caller}: 'on' must name at least one key column, e.g. "
                          "('age_group',).")
-    by = _as_by(by, caller=caller)
+    by = as_column_list(by, caller=caller)
     check_columns(data, [*on, events, person_time, *by], caller=caller)
     check_columns(reference_rates, [*on, rate], caller=caller, name="reference_rates")
     as_count_array(data[events], name=events, caller=caller)

@@ -15,9 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lems_epi._validation import check_columns, check_conf_level, describe_rows
+from lems_epi._validation import (
+    as_column_list,
+    check_columns,
+    check_conf_level,
+    describe_rows,
+)
 from lems_epi.stats._core import z_value
-from lems_epi.stats.rates import _as_by
 
 __all__ = ["kaplan_meier", "median_survival"]
 
@@ -28,7 +32,7 @@ def _groups(data, duration, event, by, entry, caller):
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"{caller}: 'data' must be a pandas DataFrame, got "
                         f"{type(data).__name__}.")
-    by = _as_by(by, caller=caller)
+    by = as_column_list(by, caller=caller)
     cols = [duration, event, *by] + ([entry] if entry is not None else [])
     check_columns(data, cols, caller=caller)
     time = pd.to_numeric(data[duration], errors="coerce").to_numpy(float)
@@ -120,7 +124,7 @@ def kaplan_meier(data, duration, event, by=None, entry=None, conf_level=0.95) ->
     conf_level = check_conf_level(conf_level, caller=caller)
     z = z_value(conf_level)
     parts = []
-    by_cols = _as_by(by, caller=caller)
+    by_cols = as_column_list(by, caller=caller)
     for key, time, status, start in _groups(data, duration, event, by, entry, caller):
         if status.sum() == 0:
             continue
@@ -183,7 +187,7 @@ def median_survival(data, duration, event, by=None, entry=None, conf_level=0.95
     """
     caller = "median_survival"
     conf_level = check_conf_level(conf_level, caller=caller)
-    by_cols = _as_by(by, caller=caller)
+    by_cols = as_column_list(by, caller=caller)
     rows = []
     for key, time, status, start in _groups(data, duration, event, by, entry, caller):
         row = {**key, "n": int(time.size), "events": int(status.sum())}
