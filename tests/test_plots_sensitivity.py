@@ -24,7 +24,10 @@ def test_tornado_bars_start_at_the_base_and_end_at_the_outputs(tornado_table):
     base = t["output_base"].iloc[0]
     np.testing.assert_allclose(low.base, base)
     # drawn bottom-up: the largest swing is the last category, so on top
-    assert list(low.y) == list(t["parameter"])[::-1]
+    labels = [y.split("</b>")[0].removeprefix("<b>") for y in low.y]
+    assert labels == list(t["parameter"])[::-1]
+    # each category label also carries both values with their sources
+    assert all(y.count("(user)") == 2 for y in low.y)
     np.testing.assert_allclose(np.asarray(low.base) + np.asarray(low.x),
                                t["output_low"].to_numpy()[::-1])
     np.testing.assert_allclose(np.asarray(high.base) + np.asarray(high.x),

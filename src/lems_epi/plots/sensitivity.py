@@ -59,22 +59,31 @@ def tornado_plot(table, *, title=None) -> go.Figure:
                          "one base case (one one_way() result).")
     centre = float(base[0])
     order = table.iloc[::-1]  # plotly draws the first category at the bottom
+    # every parameter's low and high values with their sources also stand under its name, so
+    # they stay readable when a bar is too narrow to hold its label
+    ticks = [f"<b>{p}</b><br><span style='font-size:10px'>{_fmt(lo)} ({slo}) / "
+             f"{_fmt(hi)} ({shi})</span>"
+             for p, lo, slo, hi, shi in zip(order["parameter"], order["low"],
+                                            order["source_low"], order["high"],
+                                            order["source_high"], strict=True)]
     fig = go.Figure()
     for side, colour in (("low", _LOW), ("high", _HIGH)):
         values = order[f"output_{side}"].to_numpy(dtype=float)
         text = [f"{_fmt(v)} ({s})" for v, s in zip(order[side], order[f"source_{side}"],
                                                    strict=True)]
         fig.add_trace(go.Bar(
-            y=order["parameter"].astype(str), x=values - centre, base=[centre] * len(order),
+            y=ticks, x=values - centre, base=[centre] * len(order),
             orientation="h", name=side, marker_color=colour, text=text,
-            textposition="auto", customdata=values,
-            hovertemplate=("%{y} at its " + side + " value %{text}: output %{customdata:.4g}"
+            textposition="inside", insidetextanchor="middle", customdata=values,
+            hovertemplate=("at its " + side + " value %{text}: output %{customdata:.4g}"
                            "<extra></extra>")))
-    fig.add_vline(x=centre, line_dash="dash", line_color="black",
-                  annotation_text=f"base {centre:.4g}")
+    fig.add_vline(x=centre, line_dash="dash", line_color="black")
+    fig.add_annotation(x=centre, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                       text=f"base case {centre:.4g}")
     name = table.attrs.get("output", "output")
     fig.update_layout(barmode="overlay", title=title or f"One-way sensitivity: {name}",
-                      xaxis_title=name, yaxis_title="parameter")
+                      xaxis_title=name, uniformtext={"minsize": 9, "mode": "hide"},
+                      height=max(360, 70 * len(order) + 140), margin={"l": 20})
     return fig
 
 
