@@ -172,9 +172,16 @@ def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
            f"(exact 95% interval {ci['lower'].iloc[0] * 1e6:.2f}-"
            f"{ci['upper'].iloc[0] * 1e6:.2f}).")
     fig = age_pyramid(sim, sim, title="Population and simulated cases by age and sex")
-    b.figure(sec, fig, "Left: the population by ten-year age band (men left, women right). "
-             "Right: the simulated LEMS cases in the same bands. Cases gather after 50, where "
-             "paraneoplastic LEMS and smoking concentrate, even though most people are younger.")
+    over50 = sim["age"] >= 50
+    share_cases = sim.loc[over50, "cases"].sum() / max(total, 1)
+    share_pop = sim.loc[over50, "population"].sum() / pop
+    men = sim.loc[sim["sex"] == "male", "cases"].sum() / max(total, 1)
+    b.figure(sec, fig, f"Left: the population by ten-year age band (men left, women right). "
+             f"Right: the simulated LEMS cases in the same bands. {share_cases:.0%} of the "
+             f"cases are aged 50 or over against {share_pop:.0%} of the population, because "
+             f"paraneoplastic LEMS and smoking concentrate at older ages; {men:.0%} of the "
+             "cases are men. With so few cases, one draw is ragged: rerun with another --seed "
+             "to see how much.")
     banded = sim.assign(age_band=pd.cut(sim["age"], [0, 30, 50, 60, 70, 80, 200], right=False,
                                         labels=["0-29", "30-49", "50-59", "60-69", "70-79",
                                                 "80+"]).astype(str))
@@ -187,8 +194,9 @@ def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
         b.figure(sec, fig,
                  f"Prevalence per million by {what} with exact (Garwood) 95% intervals; the "
                  f"dashed line is the crude prevalence. The highest is {top[by]} at "
-                 f"{top['rate']:.2f} per million, but with so few cases the intervals are wide: "
-                 "exact intervals stay honest where normal approximations would cross zero.")
+                 f"{top['rate']:.2f} per million ({int(top['events'])} cases), but with so few "
+                 "cases the intervals are wide and overlap; exact intervals keep their "
+                 "coverage where a normal approximation would reach below zero.")
     return sim
 
 
@@ -247,14 +255,18 @@ def _sensitivity(b: _Builder, scenario, target, rng) -> None:
     res = sa.sobol("expected_sclc_cases", None, n=4096, rng=rng, base=scenario,
                    population=target)
     fig = sobol_plot(res, title=f"Sobol indices of expected_sclc_cases ({target})")
-    top = res.sort_values("total_order", ascending=False).iloc[0]
+    ranked = res.sort_values("total_order", ascending=False)
+    top, second = ranked.iloc[0], ranked.iloc[1]
+    small = ranked.loc[ranked["total_order"] < 0.01, "parameter"].tolist()
     b.figure(sec, fig,
              f"Variance-based (Sobol) indices with all conflicting parameters drawn together "
              f"from their evidence ranges. The first-order index is the share of the output's "
              f"variance a parameter explains alone; the total index adds its interactions. "
-             f"{top['parameter']} dominates (total index {top['total_order']:.2f}); parameters "
-             "whose total index is near zero could be fixed at any source's value without "
-             "changing the conclusion.")
+             f"{top['parameter']} dominates (total index {top['total_order']:.2f}), then "
+             f"{second['parameter']} ({second['total_order']:.2f}). "
+             + (f"{len(small)} parameters ({', '.join(small)}) have a total index below 0.01: "
+                "for this output they could be fixed at any source's value without changing "
+                "the conclusion." if small else ""))
 
 
 # ---------------------------------------------------------------------------- public
