@@ -252,7 +252,8 @@ def _sensitivity(b: _Builder, scenario, target, rng) -> None:
                  f"bar is {top['parameter']} ({top['source_low']} to {top['source_high']}), "
                  f"which moves the output from {_fmt(top['output_low'])} to "
                  f"{_fmt(top['output_high'])} against a base of {_fmt(top['output_base'])}.")
-    res = sa.sobol("expected_sclc_cases", None, n=4096, rng=rng, base=scenario,
+    rng_main, rng_table = rng.spawn(2)
+    res = sa.sobol("expected_sclc_cases", None, n=4096, rng=rng_main, base=scenario,
                    population=target)
     fig = sobol_plot(res, title=f"Sobol indices of expected_sclc_cases ({target})")
     ranked = res.sort_values("total_order", ascending=False)
@@ -267,6 +268,36 @@ def _sensitivity(b: _Builder, scenario, target, rng) -> None:
              + (f"{len(small)} parameters ({', '.join(small)}) have a total index below 0.01: "
                 "for this output they could be fixed at any source's value without changing "
                 "the conclusion." if small else ""))
+    matrix, notes = _sobol_matrix(sa, scenario, target, rng_table)
+    b.table(sec, matrix,
+            "Total Sobol index of each conflicting parameter (rows) for several outputs "
+            "(columns), same evidence ranges: which disagreement matters for which conclusion. "
+            "Prevalence scales every count but cancels from shares and ratios, where the "
+            "relative risks and shares of cases take over." + (" " + " ".join(notes)
+                                                                if notes else ""))
+
+
+MATRIX_OUTPUTS = ("expected_cases", "expected_sclc_cases", "expected_cases_under_50",
+                  "share_smokers_among_cases", "male_to_female_ratio")
+
+
+def _sobol_matrix(sa, scenario, target, rng):
+    """Total-order indices of every parameter for several outputs, and convergence notes."""
+    import warnings
+
+    from lems_epi.exceptions import ConvergenceWarning
+
+    columns, notes = {}, []
+    for output, gen in zip(MATRIX_OUTPUTS, rng.spawn(len(MATRIX_OUTPUTS)), strict=True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            res = sa.sobol(output, None, n=4096, rng=gen, base=scenario, population=target)
+        if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+            notes.append(f"For {output} some intervals are still wide at n=4096: read its "
+                         "small indices as 'small', not as exact values.")
+        columns[output] = res.set_index("parameter")["total_order"].clip(lower=0)
+    matrix = pd.DataFrame(columns).round(3).reset_index()
+    return matrix, notes
 
 
 # ---------------------------------------------------------------------------- public
