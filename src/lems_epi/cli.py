@@ -32,7 +32,7 @@ def _table(frame, fmt: str) -> str:
         return frame.to_json(orient="records", indent=1)
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
                            "display.width", 160, "display.max_colwidth", 70):
-        return frame.to_string(index=False)
+        return frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
 
 
 # ---------------------------------------------------------------------------- sub-commands
@@ -171,23 +171,32 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Sensitivity of a named output to the conflicting source "
                        "figures, on the closed-form model for a target population.")
     v.add_argument("--method", choices=["one-way", "sobol", "probabilistic", "grid"],
-                   default="one-way")
-    v.add_argument("--output", default="expected_cases", help="named output")
+                   default="one-way", help="one-way (tornado data, default), sobol (variance "
+                   "indices), probabilistic (distribution of the output), grid (every "
+                   "combination of the sources' figures)")
+    v.add_argument("--output", default="expected_cases",
+                   help="named output: expected_cases (default), expected_paraneoplastic_cases, "
+                   "expected_sclc_cases, expected_cases_under_50, share_smokers_among_cases, "
+                   "male_to_female_ratio, population_for_100_cases, "
+                   "age_standardised_prevalence")
     v.add_argument("--scenario", default="seed-base", help="base scenario")
     v.add_argument("--population", default="finland-2016", help="target population")
     v.add_argument("--n", type=_positive_int, default=1024,
                    help="samples (a power of two for sobol)")
-    v.add_argument("--seed", type=_seed, default=None)
+    v.add_argument("--seed", type=_seed, default=None,
+                   help="random seed for sobol and probabilistic (an integer >= 0)")
     v.add_argument("--format", **fmt)
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_cmd_sensitivity)
 
     r = sub.add_parser("report", help="write the self-contained HTML report",
                        description="Write one self-contained HTML report (plotly.js inline).")
-    r.add_argument("--scenario", default="seed-base")
-    r.add_argument("--population", default="finland-2016", help="target population")
-    r.add_argument("--seed", type=_seed, default=2013)
-    r.add_argument("--out", default="report.html")
+    r.add_argument("--scenario", default="seed-base",
+                   help="named scenario: seed-base (default), seed-low, seed-high, literature")
+    r.add_argument("--population", default="finland-2016",
+                   help="target population: finland-2016 (default) or denmark-2013")
+    r.add_argument("--seed", type=_seed, default=2013, help="random seed (default 2013)")
+    r.add_argument("--out", default="report.html", help="output file (default report.html)")
     r.add_argument("--force", action="store_true", help="overwrite an existing file")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_cmd_report)
