@@ -118,6 +118,8 @@ def test_zero_length_follow_up_keeps_one_row_with_its_status():
      r"birth after entry at rows \[1\]"),
     (pd.DataFrame({"b": [1900.0, 1900.0], "t0": [np.nan, 1950.0], "t1": [1960.0, 1960.0]}),
      r"missing .* at rows \[0\]"),
+    (pd.DataFrame({"b": [1900.0, 1900.0], "t0": [1950.0, 1950.0], "t1": [1960.0, np.inf]}),
+     r"infinite .* at rows \[1\]"),
 ])
 def test_bad_times_are_named(frame, match):
     with pytest.raises(ValueError, match=match):

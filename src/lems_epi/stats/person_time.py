@@ -106,7 +106,8 @@ def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
     Raises
     ------
     ValueError
-        Missing times, exit before entry, or birth after entry: the message names the rows.
+        Missing or infinite times, exit before entry, or birth after entry: the message
+        names the rows.
 
     References
     ----------
@@ -144,6 +145,11 @@ def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
     if bad.any():
         raise ValueError(f"{caller}: missing entry, exit or birth times at "
                          f"{describe_rows(bad, idx)}; fill or drop those rows.")
+    bad = np.isinf(t0) | np.isinf(t1) | np.isinf(b)
+    if bad.any():
+        raise ValueError(f"{caller}: infinite entry, exit or birth times at "
+                         f"{describe_rows(bad, idx)}; give calendar times as finite decimal "
+                         "years (close open follow-up at the end of the study).")
     bad = t1 < t0
     if bad.any():
         raise ValueError(f"{caller}: exit before entry at {describe_rows(bad, idx)}; check "
