@@ -188,6 +188,14 @@ def test_mismatched_age_groups_are_named():
         standardize_direct(d, std, by="area")
 
 
+def test_direct_missing_age_group_is_named_as_missing():
+    d = pd.DataFrame({"age_group": ["a", None, "b"], "events": [1, 2, 3],
+                      "person_time": [5.0, 5.0, 5.0]})
+    std = pd.DataFrame({"age_group": ["a", "b"], "weight": [1, 1]})
+    with pytest.raises(ValueError, match=r"'age_group' has missing values at rows \[1\]"):
+        standardize_direct(d, std)
+
+
 @pytest.mark.parametrize(("change", "kwargs", "match"), [
     ({"events": [-1, 2]}, {}, "negative"),
     ({"events": [np.nan, 2]}, {}, "NaN"),

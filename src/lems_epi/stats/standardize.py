@@ -240,6 +240,10 @@ def standardize_direct(data, standard, events="events", person_time="person_time
         data = banded.rename(columns={"age_group": age}) if age != "age_group" else banded
 
     labels = std["age_group"].to_numpy()
+    missing_age = data[age].isna().to_numpy()
+    if missing_age.any():
+        raise ValueError(f"{caller}: age column {age!r} has missing values at "
+                         f"{describe_rows(missing_age, data.index)}; fill or drop those rows.")
     k = _age_codes(data[age], labels)
     if (k < 0).any():
         unknown = sorted(pd.unique(data[age].astype(str).to_numpy()[k < 0]))
