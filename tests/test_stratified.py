@@ -127,6 +127,14 @@ def test_one_stratum_equals_crude(measure):
     assert np.isnan(res["homogeneity_p"])
 
 
+def test_one_stratum_breslow_day_is_exactly_zero():
+    one = pd.DataFrame({"a": [10], "b": [90], "c": [5], "d": [95]})
+    res = le.mantel_haenszel(one).iloc[0]
+    assert res["homogeneity_test"] == "breslow-day"
+    assert res["homogeneity_statistic"] == 0.0
+    assert np.isnan(res["homogeneity_p"])
+
+
 def test_one_stratum_rate_ratio_equals_crude():
     one = pd.DataFrame({"events_a": [41], "person_time_a": [2.1e6], "events_b": [17],
                         "person_time_b": [2.4e6]})

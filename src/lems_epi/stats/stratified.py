@@ -89,9 +89,12 @@ def _pooled_tables(cells, measure, homogeneity, correction, *, caller):
         log_se = float(np.sqrt(np.sum((m1 * n1 * n0 - a * c * n) / n**2)
                                / (r.sum() * s.sum())))
     if homogeneity == "breslow-day":
-        bd = st.test_equal_odds(adjust=False)
-        h_statistic = float(bd.statistic)
-        h_p = float(stats.chi2.sf(h_statistic, a.size - 1))
+        if a.size == 1:  # one stratum: nothing to compare (statsmodels gives rounding noise)
+            h_statistic, h_p = 0.0, np.nan
+        else:
+            bd = st.test_equal_odds(adjust=False)
+            h_statistic = float(bd.statistic)
+            h_p = float(stats.chi2.sf(h_statistic, a.size - 1))
     else:
         if correction is not None:
             a, b, c, d = (x + correction for x in (a, b, c, d))
