@@ -74,3 +74,8 @@ def test_bad_input():
         le.two_by_two(persons, ("smoking", "current"), "ok", strata="sex")
     with pytest.raises(TypeError, match="DataFrame"):
         le.two_by_two([[1, 0]], "a", "b")
+    clash = persons.assign(a=["x", "y"])
+    with pytest.raises(ValueError, match=r"stratum column\(s\) \['a'\].*rename them"):
+        le.two_by_two(clash, "ok", "ok", strata="a")
+    with pytest.raises(ValueError, match="'strata' names a column more than once"):
+        le.two_by_two(persons, "ok", "ok", strata=["smoking", "smoking"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lems_epi._validation import check_columns, describe_rows
+from lems_epi._validation import as_column_list, check_columns, describe_rows
 
 __all__ = ["two_by_two"]
 
@@ -112,8 +112,13 @@ def two_by_two(data, exposure, outcome, strata=None) -> pd.DataFrame:
                           "d": ~exposed & ~case}, index=data.index).astype(np.int64)
     if strata is None:
         return cells.sum().to_frame().T.reset_index(drop=True)
-    keys = [strata] if isinstance(strata, str) else list(strata)
+    keys = as_column_list(strata, caller=caller, name="strata")
     check_columns(data, keys, caller=caller)
+    clash = [k for k in keys if k in ("a", "b", "c", "d")]
+    if clash:
+        raise ValueError(f"{caller}: stratum column(s) {clash} have the names of the output "
+                         "cells a, b, c, d; rename them (e.g. data.rename(columns={"
+                         f"{clash[0]!r}: 'stratum'}})) before calling two_by_two.")
     missing = data[keys].isna().any(axis=1).to_numpy()
     if missing.any():
         raise ValueError(f"{caller}: stratum columns {keys} have missing values at "
