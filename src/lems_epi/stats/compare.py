@@ -633,7 +633,7 @@ def attributable_fraction(a, b, c, d, conf_level=0.95, *, correction=None) -> pd
     References
     ----------
     .. [1] Walter SD (1976). The estimation and interpretation of attributable risk in
-       health research. Biometrics 32(4):829-849. https://doi.org/10.2307/2529268
+       health research. Biometrics 32(4):829-849.
 
     Examples
     --------
