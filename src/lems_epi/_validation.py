@@ -177,6 +177,10 @@ def as_count_array(values, *, name: str, caller: str) -> np.ndarray:
     ValueError: f: 'events' must hold whole numbers; rows [0] (1 of 1) are not (e.g. [1.5]).
     """
     arr = as_float_array(values, name=name, caller=caller)
+    huge = arr > 2.0**53
+    if huge.any():
+        raise ValueError(f"{caller}: '{name}' has counts above 2**53 at {describe_rows(huge)}; "
+                         "counts that large cannot be held exactly. Rescale the data.")
     frac = arr != np.round(arr)
     if frac.any():
         raise ValueError(f"{caller}: '{name}' must hold whole numbers; {describe_rows(frac)} "
