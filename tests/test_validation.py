@@ -1,0 +1,67 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from lems_epi._rng import as_generator, entropy_from
+from lems_epi._validation import (
+    as_column_list,
+    as_count_array,
+    as_float_array,
+    check_columns,
+    check_conf_level,
+    check_method,
+    describe_rows,
+)
+
+
+def test_counts_beyond_exact_float_range_are_refused():
+    assert as_count_array([2.0**53], name="events", caller="f")[0] == 2.0**53
+    with pytest.raises(ValueError, match="above 2\\*\\*53"):
+        as_count_array([1.0, 2.0**63], name="events", caller="f")
+
+
+@pytest.mark.parametrize(("values", "match"), [
+    ([1.0, np.nan], "missing values"), ([1.0, -2.0], "negative"), ([np.inf], "infinite"),
+    ([1.5], "whole numbers"), (["a"], "numeric"), ([True], "booleans")])
+def test_count_errors_name_the_argument_and_rows(values, match):
+    with pytest.raises((ValueError, TypeError), match=match) as info:
+        as_count_array(values, name="events", caller="rates")
+    assert "'events'" in str(info.value)
+
+
+def test_float_array_zero_allowed_or_not():
+    assert as_float_array([0.0], name="t", caller="f")[0] == 0.0
+    with pytest.raises(ValueError, match="zero or negative"):
+        as_float_array([0.0], name="t", caller="f", allow_zero=False)
+
+
+def test_conf_level_and_method_messages():
+    with pytest.raises(ValueError, match="not 95"):
+        check_conf_level(95, caller="f")
+    with pytest.raises(TypeError, match="conf_level"):
+        check_conf_level("0.95", caller="f")
+    with pytest.raises(ValueError, match="Did you mean 'mid-p'"):
+        check_method("midp", ["exact", "mid-p"], caller="f")
+
+
+def test_columns_and_rows_are_named():
+    df = pd.DataFrame({"events": [1], "person_time": [2.0]})
+    with pytest.raises(ValueError, match="person_tim"):
+        check_columns(df, ["person_tim"], caller="f")
+    assert describe_rows([False, True, True], index=["a", "b", "c"]) == \
+        "rows ['b', 'c'] (2 of 3)"
+    assert as_column_list(("a", "b"), caller="f") == ["a", "b"]
+    with pytest.raises(TypeError, match="column names"):
+        as_column_list([1, 2], caller="f")
+
+
+def test_rng_normalisation():
+    g = np.random.default_rng(1)
+    assert as_generator(g, caller="f") is g
+    assert entropy_from(5, caller="f") == 5
+    a, b = np.random.default_rng(0).spawn(2)
+    assert entropy_from(a, caller="f") != entropy_from(b, caller="f")
+    with pytest.raises(ValueError, match=">= 0"):
+        as_generator(-1, caller="f")
+    with pytest.raises(TypeError, match="Generator"):
+        entropy_from(1.5, caller="f")
