@@ -328,8 +328,9 @@ def test_smr_bad_input():
         smr(3, 0.0)
     with pytest.raises(ValueError, match="observed.*whole"):
         smr(2.5, 1.0)
-    with pytest.raises(ValueError, match="ury-wiggins"):
-        smr(3, 1.0, method="ury-wiggins", conf_level=0.8)
+    for level in (0.8, 0.9, 0.99):
+        with pytest.raises(ValueError, match="ury-wiggins"):
+            smr(3, 1.0, method="ury-wiggins", conf_level=level)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        smr(3, 1.0, method="ury-wiggins", conf_level=0.9)
+        smr(3, 1.0, method="ury-wiggins", conf_level=0.95)

@@ -45,7 +45,11 @@ PROPORTION_CI_METHODS = ("wilson", "clopper-pearson", "wilson-cc", "jeffreys", "
                          "wald")
 
 # Ury & Wiggins (1985) add these constants to the normal-approximation limits (lower, upper).
-_URY_WIGGINS_CONSTANTS = {0.90: (0.65, 1.65), 0.95: (1.0, 2.0), 0.99: (2.0, 3.0)}
+# Only the 95% pair is validated (against epiR::epi.smr). Constants for other levels found in
+# circulation were not checked against the paper and give implausible limits (e.g. a 99% lower
+# limit of 0.42 for one event, where the exact limit is 0.005), so the method is offered at 95%
+# only.
+_URY_WIGGINS_CONSTANTS = {0.95: (1.0, 2.0)}
 
 _ROOT_TOL = {"xrtol": 1e-13, "xatol": 1e-300, "fatol": 0.0, "frtol": 0.0}
 
@@ -222,8 +226,9 @@ def _broadcast(caller: str, **arrays):
 def check_ury_wiggins_level(conf_level: float, *, caller: str) -> None:
     """Raise unless ``conf_level`` is one of the levels Ury & Wiggins tabulated constants for."""
     if round(conf_level, 10) not in _URY_WIGGINS_CONSTANTS:
-        raise ValueError(f"{caller}: method 'ury-wiggins' is defined only for conf_level 0.90, "
-                         f"0.95 or 0.99, got {conf_level!r}; use 'exact' or 'byar' instead.")
+        raise ValueError(f"{caller}: method 'ury-wiggins' is offered only for conf_level 0.95 "
+                         f"(its constants for other levels are not validated), got "
+                         f"{conf_level!r}; use 'exact' or 'byar' instead.")
 
 
 def poisson_ci(events, person_time=1, conf_level=0.95, method="exact") -> pd.DataFrame:

@@ -311,15 +311,16 @@ def smr(observed, expected, conf_level=0.95, method="exact") -> pd.DataFrame:
     expected : float or array_like
         Expected counts (> 0).
     conf_level : float, default 0.95
-        Confidence level (``ury-wiggins``: 0.90, 0.95 or 0.99 only).
+        Confidence level (``ury-wiggins``: 0.95 only).
     method : str, default "exact"
         * ``exact``: Garwood's exact Poisson limits [1]_ (R ``poisson.test(O, E)``).
         * ``mid-p``: mid-p Poisson limits (R ``epiR::epi.smr(method = "mid.p")``).
         * ``byar``: Byar's approximation [2]_.
         * ``rothman-greenland``: :math:`\text{SMR}\,\exp(\pm z/\sqrt{O})` [3]_; no upper
           limit at :math:`O = 0` (NaN with a :class:`SparseDataWarning`).
-        * ``ury-wiggins``: :math:`O \pm z\sqrt{O}` plus the constants of [4]_ (1 and 2 at 95%;
-          0.65 and 1.65 at 90%; 2 and 3 at 99%, as epiR intends), divided by :math:`E`.
+        * ``ury-wiggins``: :math:`O \pm z\sqrt{O}` plus the constants of [4]_ (1 for the
+          lower and 2 for the upper limit), divided by :math:`E`; offered at 95% only, the level
+          validated against epiR.
         * ``vandenbroucke``: square-root transform :math:`(\sqrt{O} \pm z/2)^2 / E` [5]_.
 
         At :math:`O = 0` every lower limit is 0.
