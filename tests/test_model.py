@@ -257,6 +257,7 @@ def test_literature_scenario_reproduces_published_shares():
         "prevalence": 2.7e-6, "paraneoplastic_share_incident": 0.5, "sclc_share": 0.8,
         "male_share_paraneoplastic": 0.72, "male_share_nonparaneoplastic": 0.45,
         "smoker_share_paraneoplastic": 0.98, "current_smoker_share_nonparaneoplastic": 0.16,
+        "current_smoker_share_paraneoplastic": 0.86,
     }
     for quantity, value in published.items():
         assert rep.loc[quantity, "target"] == value
@@ -268,6 +269,17 @@ def test_literature_scenario_reproduces_published_shares():
         assert rep.loc[quantity, "source"].startswith(("lit-", "assumption"))
     assert s.smoking_rr_nonparaneoplastic["current"] < 1
     assert "2.7 per million" in s.description
+    # former smokers keep a small part of the excess risk (solved from the 86% current smokers)
+    assert 0.0 < s.former_excess_fraction < 0.2
+    assert "former_excess_fraction" in rep.loc["current_smoker_share_paraneoplastic", "note"]
+
+
+def test_literature_current_smokers_by_hand():
+    """Current smokers among paraneoplastic cases summed from the stratum table by hand."""
+    t = le.expected_counts(Scenario.named("literature"))
+    para = t.groupby("smoking", observed=True)["expected_paraneoplastic"].sum()
+    assert para["current"] / para.sum() == pytest.approx(0.86, rel=1e-9)
+    assert (para["current"] + para["former"]) / para.sum() == pytest.approx(0.98, rel=1e-9)
 
 
 def test_literature_listed_among_named_scenarios():

@@ -24,6 +24,14 @@ Choices (each is documented in the scenario's ``description`` and ``sources``):
   solved (closed form inside a root find, at first use) so that 16% of non-paraneoplastic cases
   are current smokers in the reference population, with former-smoker risk
   ``1 + former_excess_fraction (r - 1)``; the calibration report checks it.
+* Former smokers: ``former_excess_fraction`` (the share of the current smoker's excess risk
+  that a former smoker keeps) is solved so that 86% of paraneoplastic cases are current smokers
+  (Titulaer et al. 2008: all SCLC-LEMS patients had smoked and 86% were still smoking at
+  diagnosis). The ever-smoker share (98%) then fixes the current-smoker relative risk and the
+  current share fixes how much of it former smokers keep (about 0.062: the SCLC risk falls
+  soon after quitting but never back to baseline, Pesch et al. 2012). The former 0.5 (an
+  assumption) put only half of paraneoplastic cases among current smokers. The same fraction is
+  used for the non-paraneoplastic relative risks.
 * Durations: paraneoplastic 2.04 years (median survival 17 months after SCLC diagnosis in
   SCLC-LEMS, Lipka et al. 2020, read as an exponential mean 17 / ln 2 months); non-paraneoplastic
   25 years (survival like the general population's, Lipka et al. 2020; assumption).
@@ -37,10 +45,13 @@ from scipy.optimize import brentq
 
 from lems_epi.scenario import Scenario, register_scenario
 
-__all__ = ["CURRENT_SMOKER_SHARE_NONPARANEOPLASTIC", "literature_scenario"]
+__all__ = ["CURRENT_SMOKER_SHARE_NONPARANEOPLASTIC", "CURRENT_SMOKER_SHARE_PARANEOPLASTIC",
+           "literature_scenario"]
 
 #: Published share of current smokers among non-paraneoplastic cases (Maddison et al. 2020).
 CURRENT_SMOKER_SHARE_NONPARANEOPLASTIC = 0.16
+#: Published share of current smokers at diagnosis among SCLC-LEMS (Titulaer et al. 2008).
+CURRENT_SMOKER_SHARE_PARANEOPLASTIC = 0.86
 
 SOURCES = {
     "prevalence": ("lit-yoshikawa2022-prevalence", "lit-wirtz2003-prevalence",
@@ -69,7 +80,7 @@ SOURCES = {
     "smoker_share_paraneoplastic": ("lit-titulaer2008-smoker-share-sclc",
                                     "assumption-smoker-share-sclc-cap"),
     "smoking_rr_nonparaneoplastic": ("lit-maddison2020-smoker-share-nonparaneoplastic",),
-    "former_excess_fraction": ("assumption",),
+    "former_excess_fraction": ("lit-titulaer2008-smoker-share-sclc-current",),
     "smoking_prevalence": ("assumption",),
     "duration_paraneoplastic": ("assumption-duration-paraneoplastic",
                                 "lit-lipka2020-survival-sclc-lems"),
@@ -84,11 +95,11 @@ DESCRIPTION = (
     "Published LEMS figures: prevalence 2.7 per million (Japan 2017), half of incident cases "
     "paraneoplastic (about 7.5% of prevalent cases, given the short survival with SCLC), 80% of "
     "those with SCLC; men 72% of paraneoplastic and 45% of other cases; 98% of paraneoplastic "
-    "and 16% (current smokers) of other cases smoke; bimodal ages without a tumour.")
+    "cases have smoked and 86% still smoke, 16% of other cases smoke; bimodal ages without a "
+    "tumour.")
 
 
-def _draft(current_rr: float) -> Scenario:
-    phi = 0.5
+def _draft(current_rr: float, phi: float) -> Scenario:
     return Scenario(
         name="literature", prevalence=2.7e-6, paraneoplastic_share=0.5,
         paraneoplastic_share_of="incident", sclc_share=0.8, age_paraneoplastic_mean=64.0,
@@ -104,18 +115,28 @@ def _draft(current_rr: float) -> Scenario:
         vgcc_positive_nonparaneoplastic=0.91, sources=SOURCES, description=DESCRIPTION)
 
 
-def _current_share(current_rr: float) -> float:
+def _current_share(kind: str, current_rr: float, phi: float) -> float:
     from lems_epi.model.api import expected_counts
 
-    t = expected_counts(_draft(current_rr))
-    col = t["expected_nonparaneoplastic"]
+    t = expected_counts(_draft(current_rr, phi))
+    col = t[f"expected_{kind}"]
     return float(col[t["smoking"] == "current"].sum() / col.sum())
+
+
+@lru_cache(maxsize=1)
+def _solved_phi() -> float:
+    # the paraneoplastic shares do not depend on the non-paraneoplastic risks (rr 1 here)
+    target = CURRENT_SMOKER_SHARE_PARANEOPLASTIC
+    return brentq(lambda phi: _current_share("paraneoplastic", 1.0, phi) - target, 1e-4, 1.0,
+                  xtol=1e-14, rtol=1e-14)
 
 
 @lru_cache(maxsize=1)
 def _solved_current_rr() -> float:
     target = CURRENT_SMOKER_SHARE_NONPARANEOPLASTIC
-    return brentq(lambda r: _current_share(r) - target, 1e-3, 50.0, xtol=1e-14, rtol=1e-14)
+    phi = _solved_phi()
+    return brentq(lambda r: _current_share("nonparaneoplastic", r, phi) - target, 1e-3, 50.0,
+                  xtol=1e-14, rtol=1e-14)
 
 
 def literature_scenario() -> Scenario:
@@ -129,7 +150,7 @@ def literature_scenario() -> Scenario:
     >>> round(s.paraneoplastic_share_prevalent, 4)
     0.0754
     """
-    return _draft(_solved_current_rr())
+    return _draft(_solved_current_rr(), _solved_phi())
 
 
 register_scenario("literature", literature_scenario, "published figures")

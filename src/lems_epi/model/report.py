@@ -119,6 +119,9 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
         eid, value = EVIDENCE_CHECKS[f"current_smoker_share_{t}"]
         if eid in src.get(f"smoking_rr_{t}", ()):
             note = f"smoking_rr_{t} was solved to reproduce this share; " + where
+        elif eid in src.get("former_excess_fraction", ()):
+            note = (f"former_excess_fraction ({scenario.former_excess_fraction:.4g}) was solved "
+                    "to reproduce this share; " + where)
         else:
             note = ("not calibrated: published share of current smokers at diagnosis or onset "
                     "(SCLC-LEMS: Titulaer 2008; non-tumour LEMS: Maddison 2020)")
