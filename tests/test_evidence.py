@@ -211,6 +211,12 @@ def test_assumption_sds_and_bimodal_peaks():
     assert "SD 20" in row("assumption-age-any-age")["note"]
     b = row("assumption-age-bimodal")
     assert (b["low"], b["high"]) == (35.0, 60.0)
+    # the note states the sex-specific weights that the model's bimodal profile uses
+    from lems_epi.model.profiles import NONPARANEOPLASTIC_PROFILES
+    (w_f, w_m, mu_young, sd), (_, _, mu_old, _) = NONPARANEOPLASTIC_PROFILES["bimodal"][
+        "components"]
+    assert (mu_young, mu_old, sd) == (35.0, 60.0, 10.0)
+    assert f"weighted {w_f} for women and {w_m} for men" in b["note"]
 
 
 def test_assumption_paraneoplastic_duration_from_17_months():
