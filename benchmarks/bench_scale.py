@@ -98,8 +98,8 @@ def _warm_up():
     import lems_epi.simulate.scale  # noqa: F401
 
 
-def run_on_cluster(scenario, n, workers, blocks_per_partition, seed):
-    """Time generation + aggregation of ``n`` persons on a LocalCluster of ``workers``."""
+def _timed_on_cluster(workers, job):
+    """Start a LocalCluster of ``workers`` processes, then time ``job()`` and its peak memory."""
     from distributed import Client, LocalCluster
 
     start = time.perf_counter()
@@ -109,10 +109,19 @@ def run_on_cluster(scenario, n, workers, blocks_per_partition, seed):
         startup = time.perf_counter() - start
         with PeakMemory() as mem:
             t0 = time.perf_counter()
-            ddf = simulate_cohort_dask(scenario, n, rng=seed,
-                                       blocks_per_partition=blocks_per_partition)
-            counts = aggregate(ddf, by=BY, events="lems")
+            result = job()
             elapsed = time.perf_counter() - t0
+    return result, elapsed, startup, mem
+
+
+def run_on_cluster(scenario, n, workers, blocks_per_partition, seed):
+    """Time generation + aggregation of ``n`` persons on a LocalCluster of ``workers``."""
+    def job():
+        ddf = simulate_cohort_dask(scenario, n, rng=seed,
+                                   blocks_per_partition=blocks_per_partition)
+        return aggregate(ddf, by=BY, events="lems")
+
+    counts, elapsed, startup, mem = _timed_on_cluster(workers, job)
     if int(counts["persons"].sum()) != n:
         raise RuntimeError(f"counts sum to {counts['persons'].sum()}, not {n}")
     return {"n": n, "workers": workers, "seconds": elapsed, "startup": startup,
@@ -123,23 +132,17 @@ def run_on_cluster(scenario, n, workers, blocks_per_partition, seed):
 
 def write_parquet_on_cluster(scenario, n, workers, blocks_per_partition, seed, path):
     """Time writing ``n`` persons to Parquet under ``path`` on a LocalCluster of ``workers``."""
-    from distributed import Client, LocalCluster
+    def job():
+        ddf = simulate_cohort_dask(scenario, n, rng=seed,
+                                   blocks_per_partition=blocks_per_partition)
+        ddf.to_parquet(path, write_index=False)
+        return ddf.npartitions
 
-    start = time.perf_counter()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        client.run(_warm_up)
-        startup = time.perf_counter() - start
-        with PeakMemory() as mem:
-            t0 = time.perf_counter()
-            ddf = simulate_cohort_dask(scenario, n, rng=seed,
-                                       blocks_per_partition=blocks_per_partition)
-            ddf.to_parquet(path, write_index=False)
-            elapsed = time.perf_counter() - t0
+    npartitions, elapsed, startup, mem = _timed_on_cluster(workers, job)
     files = list(Path(path).glob("*.parquet"))
     size = sum(f.stat().st_size for f in files)
-    if len(files) != ddf.npartitions:
-        raise RuntimeError(f"{len(files)} Parquet files for {ddf.npartitions} partitions")
+    if len(files) != npartitions:
+        raise RuntimeError(f"{len(files)} Parquet files for {npartitions} partitions")
     print(f"parquet: n={n:,} workers={workers} time={elapsed:.1f} s "
           f"({n / elapsed / 1e6:.2f} M persons/s), peak RSS {mem.peak / GIB:.2f} GiB, "
           f"{len(files)} files, {size / GIB:.2f} GiB on disk ({size / n:.1f} B/person) "

@@ -24,8 +24,8 @@ It also times ``simulate_counts`` on the Danish population scaled to 10^10 perso
 import json
 import subprocess
 import sys
-import time
 
+import _timing
 import numpy as np
 
 SIZES = (10**6, 10**7)
@@ -33,12 +33,7 @@ REPEATS = 5
 
 
 def best_of(func, repeats=REPEATS):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return _timing.best_of(func, repeats)
 
 
 def _rss_bytes() -> int:

@@ -12,8 +12,8 @@ process: a plain numpy weighted sum of the age-specific rates over the same area
 standardisation.
 """
 
-import time
 
+import _timing
 import numpy as np
 import pandas as pd
 
@@ -24,12 +24,7 @@ REPEATS = 5
 
 
 def best_of(func, repeats=REPEATS):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return _timing.best_of(func, repeats)
 
 
 def main():
