@@ -104,7 +104,7 @@ def _timed_on_cluster(workers, job):
 
     start = time.perf_counter()
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         client.run(_warm_up)
         startup = time.perf_counter() - start
         with PeakMemory() as mem:

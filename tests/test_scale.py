@@ -136,7 +136,7 @@ def distributed_results(scenario):
     out = {}
     for workers in (1, 2, 4):
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                      processes=False, dashboard_address=None) as cluster, \
+                                      processes=False, dashboard_address=":0") as cluster, \
                 distributed.Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == workers
             ddf = simulate_cohort_dask(scenario, N, rng=SEED, blocks_per_partition=1)
