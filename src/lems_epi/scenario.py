@@ -53,7 +53,11 @@ _POSITIVE_FIELDS = ("duration_paraneoplastic", "duration_nonparaneoplastic",
 
 
 def _fmt(value) -> str:
-    return repr(value) if not isinstance(value, pd.DataFrame) else "<DataFrame>"
+    if isinstance(value, pd.DataFrame):
+        return "<DataFrame>"
+    if isinstance(value, Mapping):
+        return repr(dict(value))
+    return repr(value)
 
 
 def _check_real(name: str, value, *, allow_none: bool = False) -> float | None:
