@@ -14,9 +14,15 @@ constant within each single year of age, so ``l(a + 1) = l(a) exp(-mu_a)`` and t
 lived in year ``a`` are ``L_a = l(a) (1 - exp(-mu_a)) / mu_a``; the last age of the life table
 is open and keeps its hazard.
 
+**Reference structure.** :func:`reference_structure` gives instead the reference
+population's own age x sex structure; the follow-up can keep it as far as replacing deaths by
+entrants allows (``structure="reference"`` of the simulation, whose documentation gives the
+drift).
+
 **Onset rates.** For each type ``t`` the risk model gives the probability ``p_t(x)`` that a
 person of stratum ``x`` (age, sex, smoking) is a case. In the stationary population these
-probabilities are rescaled by one factor per type, so that the crude prevalence by type equals
+probabilities (or, with ``structure="reference"``, in the reference population) are
+rescaled by one factor per type, so that the crude prevalence by type equals
 the scenario's (``prevalence * paraneoplastic_share_prevalent`` and the rest): the relative
 risks and age profiles of the model are kept, only the calibration moves from the scenario's
 reference population to the stationary one. A case of type ``t`` leaves the case state at the
@@ -49,11 +55,14 @@ from lems_epi.populations.loaders import life_table as _life_table
 from lems_epi.populations.loaders import population as _population
 from lems_epi.populations.smoking import SMOKING_STATUSES, smoking_by_age, smoking_prevalence
 
-__all__ = ["MAX_AGE", "life_table_hazards", "onset_rates", "stationary_population"]
+__all__ = ["MAX_AGE", "STRUCTURES", "life_table_hazards", "onset_rates", "reference_structure",
+           "stationary_population"]
 
 #: Ages 0..MAX_AGE carry their own hazards; older persons keep the hazards of MAX_AGE.
 MAX_AGE = 110
 SEXES = ("female", "male")
+#: Age x sex structures the follow-up can keep (see :func:`onset_rates`).
+STRUCTURES = ("reference", "stationary")
 
 
 def life_table_hazards(table="finland-2013") -> np.ndarray:
@@ -156,8 +165,58 @@ def stationary_population(life_table="finland-2013", male_share_at_birth=0.5) ->
     return out
 
 
-def onset_rates(scenario, life_table="finland-2013", population=None) -> pd.DataFrame:
-    """Prevalence and onset rates of LEMS by age, sex and smoking in the stationary population.
+def reference_structure(population="denmark-2013", life_table="finland-2013") -> pd.DataFrame:
+    """The reference population's age x sex structure on single years of age 0..``MAX_AGE``.
+
+    The population's last age is open (e.g. "99 and over"); its count is spread over the ages
+    from there to ``MAX_AGE`` in proportion to the life table's stationary population of that
+    sex (the survivors of an open age group are distributed as the life table says).
+
+    Parameters
+    ----------
+    population : str or pandas.DataFrame
+        A shipped population name or a user table (see :func:`lems_epi.population`).
+    life_table : str or pandas.DataFrame
+        Spreads the open top age (see :func:`stationary_population`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``age`` (0..``MAX_AGE``), ``sex``, ``share`` (summing to 1). ``attrs`` holds
+        ``top_age``, the population's open last age, and ``size``, its total.
+
+    Examples
+    --------
+    >>> rs = reference_structure()
+    >>> round(float(rs["share"].sum()), 12), rs.attrs["top_age"]
+    (1.0, 99)
+    """
+    pop = _population(population)
+    top = int(pop["age"].max())
+    if top > MAX_AGE:
+        raise ValueError(f"reference_structure: the population's ages must not exceed {MAX_AGE}, "
+                         f"got {top}; group the oldest ages into one open age {MAX_AGE}.")
+    stat = stationary_population(life_table)
+    rows = []
+    for sex in SEXES:
+        part = pop[pop["sex"] == sex]
+        counts = np.zeros(MAX_AGE + 1)
+        np.add.at(counts, part["age"].to_numpy(int), part["population"].to_numpy(float))
+        py = stat.loc[stat["sex"] == sex, "person_years"].to_numpy()[top:]
+        counts[top:] = counts[top] * py / py.sum()
+        rows.append(pd.DataFrame({"age": np.arange(MAX_AGE + 1), "sex": sex, "share": counts}))
+    out = pd.concat(rows, ignore_index=True)
+    size = float(out["share"].sum())
+    if size <= 0:
+        raise ValueError("reference_structure: the population is empty; give positive counts.")
+    out["share"] = out["share"] / size
+    out.attrs = {"top_age": top, "size": size}
+    return out
+
+
+def onset_rates(scenario, life_table="finland-2013", population=None, structure="stationary"
+                ) -> pd.DataFrame:
+    """Prevalence and onset rates of LEMS by age, sex and smoking in a population structure.
 
     Parameters
     ----------
@@ -168,13 +227,18 @@ def onset_rates(scenario, life_table="finland-2013", population=None) -> pd.Data
         Background mortality (see :func:`stationary_population`).
     population : str or pandas.DataFrame, optional
         Population whose sex ratio at age 0 sets the share of boys at birth (default: the
-        scenario's reference population).
+        scenario's reference population); with ``structure="reference"`` also the age x sex
+        structure.
+    structure : {"stationary", "reference"}
+        The age x sex structure to which the case probabilities are rescaled: the life
+        table's stationary population (:func:`stationary_population`) or the reference
+        population itself (:func:`reference_structure`).
 
     Returns
     -------
     pandas.DataFrame
         One row per age (0..``MAX_AGE``) x sex x smoking: ``age``, ``sex``, ``smoking``,
-        ``share`` (share of the stationary population), ``prevalence_paraneoplastic``,
+        ``share`` (share of the population structure), ``prevalence_paraneoplastic``,
         ``prevalence_nonparaneoplastic`` (case probabilities after rescaling) and
         ``incidence_paraneoplastic``, ``incidence_nonparaneoplastic`` (onset rates per
         person-year among persons free of LEMS). ``attrs`` holds the rescaling factors
@@ -192,9 +256,18 @@ def onset_rates(scenario, life_table="finland-2013", population=None) -> pd.Data
     """
     from lems_epi.model import expected_counts
 
+    if structure not in STRUCTURES:
+        raise ValueError(f"onset_rates: 'structure' must be one of {STRUCTURES}, "
+                         f"got {structure!r}.")
     if population is None:
         population = scenario.reference_population
     stat = stationary_population(life_table, _male_share_at_birth(population))
+    if structure == "reference":
+        attrs = dict(stat.attrs)
+        ref = reference_structure(population, life_table)
+        stat = stat.drop(columns="share").merge(ref[["age", "sex", "share"]], on=["age", "sex"],
+                                                how="left")
+        stat.attrs = attrs
     grid = pd.DataFrame(list(itertools.product(range(MAX_AGE + 1), SEXES, SMOKING_STATUSES)),
                         columns=["age", "sex", "smoking"])
     grid["population"] = 10**9
@@ -218,7 +291,7 @@ def onset_rates(scenario, life_table="finland-2013", population=None) -> pd.Data
     p_p, p_n, p_sclc = p_p * k_p, p_n * k_n, p_sclc * k_p
     free = 1.0 - p_p - p_n
     if (free <= 0).any():
-        raise ValueError("onset_rates: after rescaling to the stationary population some "
+        raise ValueError("onset_rates: after rescaling to the population structure some "
                          "stratum's case probability reaches 1; lower the scenario's prevalence.")
     dp, dn = scenario.duration_paraneoplastic, scenario.duration_nonparaneoplastic
     out = grid[["age", "sex", "smoking"]].copy()
@@ -233,6 +306,6 @@ def onset_rates(scenario, life_table="finland-2013", population=None) -> pd.Data
         "scale_paraneoplastic": k_p, "scale_nonparaneoplastic": k_n,
         "target_paraneoplastic": target_p, "target_nonparaneoplastic": target_n,
         "duration_paraneoplastic": dp, "duration_nonparaneoplastic": dn,
-        **stat.attrs,
+        **stat.attrs, "structure": structure,
     }
     return out
