@@ -4,7 +4,7 @@ import sys
 import pandas as pd
 import pytest
 
-from lems_epi.cli import main
+from lems_epi.cli import build_parser, main
 
 
 def test_evidence_conflicts_csv(capsys):
@@ -96,10 +96,41 @@ def test_sensitivity_one_way_and_sobol(capsys):
 
 
 def test_sensitivity_unknown_output(capsys):
-    assert main(["sensitivity", "--output", "nonsense", "--quiet"]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["sensitivity", "--output", "nonsense", "--quiet"])
+    assert info.value.code == 2
     err = capsys.readouterr().err
     assert "nonsense" in err
+    assert "expected_sclc_cases" in err  # the valid names are listed
     assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_column_is_one_line_exit_2(capsys):
+    assert main(["evidence", "--columns", "evidence_id,colour"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "colour" in err[0]
+    assert "source_id" in err[0]  # the valid columns are listed
+
+
+def test_report_unknown_population_fails_before_writing(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--population", "mars", "--out", str(out), "--quiet"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "finland-2016" in err[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["evidence", "scenarios", "simulate", "sensitivity",
+                                     "report", "demo"])
+def test_every_option_has_help(command):
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    for action in sub._actions:
+        assert action.help, f"lems-epi {command} {action.option_strings}: no help text"
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
@@ -45,7 +46,12 @@ def _cmd_evidence(args) -> int:
         filters = {k: v for k, v in (("parameter", args.parameter), ("kind", args.kind)) if v}
         frame = evidence(**filters)
         if args.columns:
-            frame = frame[[c.strip() for c in args.columns.split(",")]]
+            wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
+            unknown = [c for c in wanted if c not in frame.columns]
+            if unknown or not wanted:
+                raise CommandError(f"--columns: unknown column(s) {unknown or [args.columns]}; "
+                                   f"choose from {', '.join(frame.columns)}.")
+            frame = frame[wanted]
     print(_table(frame, args.format))
     return 0
 
@@ -55,6 +61,13 @@ def _cmd_scenarios(args) -> int:
 
     if args.name:
         print(_table(Scenario.named(args.name).summary(), args.format))
+    elif args.format == "text":  # descriptions are long: list them below the table
+        table = scenarios()
+        print(_table(table.drop(columns="description"), "text"))
+        print()
+        for name, text in zip(table["name"], table["description"], strict=True):
+            print(textwrap.fill(text, width=100, initial_indent=f"{name}: ",
+                                subsequent_indent="    ", break_on_hyphens=False))
     else:
         print(_table(scenarios(), args.format))
     return 0
@@ -104,23 +117,11 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    """Run the main job: the report from the embedded defaults, or a text summary."""
-    try:
-        from lems_epi.report import write_report
-    except ImportError:
-        write_report = None
-    if write_report is not None:
-        path = write_report(Path(args.out), overwrite=True, progress=not args.quiet)
-        print(f"report written to {Path(path).resolve()}")
-        return 0
-    from lems_epi.evidence import conflicts
-    from lems_epi.scenario import scenarios
+    """Run the main job: the report from the embedded defaults."""
+    from lems_epi.report import write_report
 
-    print("Where the sources disagree (lems_epi.conflicts()):\n")
-    print(_table(conflicts()[["parameter", "unit", "low", "high", "source_low",
-                              "source_high", "reading"]], "text"))
-    print("\nNamed scenarios (lems_epi.scenarios()):\n")
-    print(_table(scenarios(), "text"))
+    path = write_report(Path(args.out), overwrite=True, progress=not args.quiet)
+    print(f"report written to {Path(path).resolve()}")
     return 0
 
 
@@ -130,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="lems-epi", description="Epidemiology of Lambert-Eaton myasthenic syndrome: "
                 "sources, scenarios, synthetic data, statistics and sensitivity analysis.")
     p.add_argument("--version", action="version", version=_version())
+    from lems_epi.populations.loaders import POPULATION_NAMES
+    from lems_epi.scenario import _REGISTRY
+    from lems_epi.sensitivity import OUTPUTS
+
+    names = ", ".join(sorted(_REGISTRY))
+    pops = ", ".join(POPULATION_NAMES)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     fmt = dict(choices=["text", "csv", "json"], default="text", help="output format")
@@ -137,16 +144,22 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evidence", help="print the evidence table or the conflicts",
                        description="Print every figure the sources give (one row each), or "
                        "with --conflicts one row per parameter on which sources disagree.")
-    e.add_argument("--conflicts", action="store_true", help="print conflicts() instead")
-    e.add_argument("--parameter", help="keep rows of this parameter (e.g. prevalence)")
-    e.add_argument("--kind", choices=["seed", "literature", "assumption"])
-    e.add_argument("--columns", help="comma-separated columns to show")
+    e.add_argument("--conflicts", action="store_true",
+                   help="print one row per disputed parameter instead (ignores the filters)")
+    e.add_argument("--parameter", help="keep rows of this parameter (e.g. prevalence, "
+                   "paraneoplastic_share, sclc_share; an unknown name lists them all)")
+    e.add_argument("--kind", choices=["seed", "literature", "assumption"],
+                   help="keep rows from the seed documents, the literature, or stated "
+                   "assumptions")
+    e.add_argument("--columns", metavar="COL,COL,...",
+                   help="comma-separated columns to show, e.g. evidence_id,value,low,high,"
+                   "source_id (an unknown name lists them all)")
     e.add_argument("--format", **fmt)
     e.set_defaults(func=_cmd_evidence)
 
     s = sub.add_parser("scenarios", help="list named scenarios or show one",
                        description="List the named scenarios, or show one with its sources.")
-    s.add_argument("name", nargs="?", help="a named scenario, e.g. seed-base")
+    s.add_argument("name", nargs="?", help=f"a named scenario: {names}")
     s.add_argument("--format", **fmt)
     s.set_defaults(func=_cmd_scenarios)
 
@@ -154,14 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Simulate from a named scenario and write the result "
                        "atomically to a .csv or .parquet file (never overwriting without "
                        "--force).")
-    m.add_argument("--scenario", default="seed-base", help="named scenario (default seed-base)")
+    m.add_argument("--scenario", default="seed-base",
+                   help=f"named scenario: {names} (default seed-base)")
     m.add_argument("--n", type=_positive_int, default=100_000,
-                   help="persons in the cohort (default 100000)")
+                   help="persons in the cohort (default 100000; ignored with --kind counts, "
+                   "which covers the whole population)")
     m.add_argument("--seed", type=_seed, default=None, help="random seed (an integer >= 0)")
     m.add_argument("--kind", choices=["cohort", "counts"], default="cohort",
                    help="one row per person (cohort) or per stratum (counts)")
-    m.add_argument("--population", default=None,
-                   help="population name (default: the scenario's reference population)")
+    m.add_argument("--population", default=None, choices=POPULATION_NAMES,
+                   metavar="POPULATION", help=f"population: {pops} (default: the scenario's "
+                   "reference population, denmark-2013 for the named scenarios)")
     m.add_argument("--out", required=True, help="output path ending in .csv or .parquet")
     m.add_argument("--force", action="store_true", help="overwrite an existing file")
     m.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -174,15 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
                    default="one-way", help="one-way (tornado data, default), sobol (variance "
                    "indices), probabilistic (distribution of the output), grid (every "
                    "combination of the sources' figures)")
-    v.add_argument("--output", default="expected_cases",
-                   help="named output: expected_cases (default), expected_paraneoplastic_cases, "
-                   "expected_sclc_cases, expected_cases_under_50, share_smokers_among_cases, "
-                   "male_to_female_ratio, population_for_100_cases, "
-                   "age_standardised_prevalence")
-    v.add_argument("--scenario", default="seed-base", help="base scenario")
-    v.add_argument("--population", default="finland-2016", help="target population")
+    v.add_argument("--output", default="expected_cases", choices=list(OUTPUTS),
+                   metavar="OUTPUT", help="named output: " + ", ".join(OUTPUTS)
+                   + " (default expected_cases)")
+    v.add_argument("--scenario", default="seed-base",
+                   help=f"base scenario: {names} (default seed-base)")
+    v.add_argument("--population", default="finland-2016", choices=POPULATION_NAMES,
+                   metavar="POPULATION",
+                   help=f"target population: {pops} (default finland-2016)")
     v.add_argument("--n", type=_positive_int, default=1024,
-                   help="samples (a power of two for sobol)")
+                   help="samples for sobol (a power of two) and probabilistic (default 1024; "
+                   "ignored by one-way and grid)")
     v.add_argument("--seed", type=_seed, default=None,
                    help="random seed for sobol and probabilistic (an integer >= 0)")
     v.add_argument("--format", **fmt)
@@ -192,20 +210,25 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="write the self-contained HTML report",
                        description="Write one self-contained HTML report (plotly.js inline).")
     r.add_argument("--scenario", default="seed-base",
-                   help="named scenario: seed-base (default), seed-low, seed-high, literature")
-    r.add_argument("--population", default="finland-2016",
-                   help="target population: finland-2016 (default) or denmark-2013")
+                   help=f"named scenario: {names} (default seed-base)")
+    r.add_argument("--population", default="finland-2016", choices=POPULATION_NAMES,
+                   metavar="POPULATION",
+                   help=f"target population: {pops} (default finland-2016)")
     r.add_argument("--seed", type=_seed, default=2013, help="random seed (default 2013)")
-    r.add_argument("--out", default="report.html", help="output file (default report.html)")
+    r.add_argument("--out", default="report.html",
+                   help="output HTML file; its folder must exist (default report.html)")
     r.add_argument("--force", action="store_true", help="overwrite an existing file")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_cmd_report)
 
-    d = sub.add_parser("demo", help="the main job with the embedded defaults",
-                       description="Build the report from the embedded defaults (what "
-                       "`make demo` runs).")
-    d.add_argument("--out", default="report.html")
-    d.add_argument("--quiet", action="store_true")
+    d = sub.add_parser("demo", help="write report.html from the embedded defaults "
+                       "(what `make demo` runs)",
+                       description="Write the report from the embedded defaults (scenario "
+                       "seed-base, population finland-2016, seed 2013) and print its path; "
+                       "this is what `make demo` runs. An existing file is replaced.")
+    d.add_argument("--out", default="report.html",
+                   help="output HTML file, replaced if it exists (default report.html)")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
     d.set_defaults(func=_cmd_demo)
     return p
 
