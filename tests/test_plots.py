@@ -59,3 +59,12 @@ def test_crude_vs_standardized_bars():
     fig = plots.crude_vs_standardized(t, per=1e6)
     assert [tr.name for tr in fig.data] == ["crude", "esp2013", "who2000"]
     np.testing.assert_allclose(fig.data[0].y, [5.0, 4.0])
+
+
+def test_rate_axis_says_per_what_in_words():
+    t = pd.DataFrame({"population": ["x", "x"], "standard": ["esp2013", "who2000"],
+                      "crude_rate": [7e-6, 7e-6], "rate": [7.3e-6, 6.1e-6],
+                      "lower": [5e-6, 4e-6], "upper": [1e-5, 9e-6]})
+    assert plots.crude_vs_standardized(t, per=1e6).layout.yaxis.title.text == "rate per million"
+    d = pd.DataFrame({"events": [3, 5], "person_time": [1e5, 2e5]})
+    assert plots.funnel_plot(d, per=1e5).layout.yaxis.title.text == "rate per 100,000"

@@ -36,6 +36,67 @@ def test_report_is_self_contained(report_path):
     assert text.count("class='caption'") >= 8
 
 
+def _captions(text):
+    import html
+    import re
+
+    return [html.unescape(c) for c in re.findall(r"<p class='caption'>(.*?)</p>", text, re.S)]
+
+
+def test_captions_state_what_the_figures_show(report_path):
+    captions = _captions(report_path.read_text(encoding="utf-8"))
+    prevalence = next(c for c in captions if "prevalence estimate" in c)
+    # the rows the forest plot cannot draw are named rather than silently dropped
+    assert "lit-orphanet-prevalence (band 1-9)" in prevalence
+    assert "lit-deenen2015-prevalence (upper bound 10)" in prevalence
+    standardised = next(c for c in captions if "Without chance the model expects" in c)
+    # seed-base is calibrated to exactly 7 per million in its reference population, Denmark 2013
+    assert "the model expects 7.00 and" in standardised
+    assert "new draws" in standardised
+    calibration = next(c for c in captions if c.startswith("Targets against"))
+    assert "Met exactly" in calibration
+    assert "prevalence" in calibration
+
+
+def test_standardised_table_is_per_million(report_path):
+    text = report_path.read_text(encoding="utf-8")
+    assert "<th>rate_per_million</th>" in text
+    assert "rate per million" in text  # the bar chart's axis, not 'rate per 1e+06'
+    assert "rate per 1e+06" not in text
+
+
+def test_contrast_sentence_follows_the_intervals():
+    import pandas as pd
+
+    from lems_epi.report import _contrast
+
+    # Garwood 95% limits for 1, 3 and 20 events per million person-years
+    table = pd.DataFrame({"grp": ["a", "b", "c"], "rate": [1.0, 3.0, 20.0],
+                          "lower": [0.0253, 0.619, 12.22], "upper": [5.572, 8.767, 30.89]})
+    assert _contrast(table, "grp").startswith("the interval of a and b lie entirely below")
+    table.loc[1, "upper"] = 13.0  # b now reaches into c's interval
+    assert _contrast(table, "grp").startswith("the interval of a lies entirely below")
+    table.loc[0, "upper"] = 12.5
+    assert _contrast(table, "grp").startswith("every other interval overlaps")
+
+
+def test_calibration_caption_reads_the_table():
+    import numpy as np
+    import pandas as pd
+
+    from lems_epi.report import _calibration_caption
+
+    cal = pd.DataFrame({"quantity": ["prevalence", "male_share", "share_over_50", "mean_age"],
+                        "target": [7e-6, np.nan, 0.7, 60.0],
+                        "model": [7e-6, 0.53, 0.35, 58.8],
+                        "relative_error": [0.0, np.nan, -0.5, -0.02]})
+    text = _calibration_caption(cal, "denmark-2013")
+    assert "(denmark-2013)" in text
+    assert "solves for them: prevalence." in text
+    assert "Rows without a target" in text
+    assert "largest gap is share_over_50: 0.35 in the model against 0.7 published" in text
+
+
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(report_path):
     if CHROMIUM is None:

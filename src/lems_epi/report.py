@@ -126,19 +126,29 @@ def _sources(b: _Builder) -> None:
     prev["upper"] = prev["high"].fillna(prev["estimate"])
     prev["label"] = prev["kind"] + ": " + prev["evidence_id"]
     prev = prev.dropna(subset=["estimate"]).sort_values("estimate")
+    numeric = ev[(ev["parameter"] == "prevalence") & ev["unit"].eq("per_million")
+                 & ev[["value", "low", "high"]].notna().any(axis=1)]
+    left_out = numeric[~numeric["evidence_id"].isin(prev["evidence_id"])]
     if len(prev):
         fig = forest_plot(prev[["label", "estimate", "lower", "upper"]], estimate="estimate",
                           label="label", title="Prevalence of LEMS by source (per million)",
                           x_title="per million")
         seed = prev[prev["kind"] == "seed"]
         lit = prev[prev["kind"] == "literature"]
+        above = seed["lower"].min() > lit["upper"].max()
+        skipped = "; ".join(
+            f"{r.evidence_id} ({r.statistic.replace('_', ' ')} "
+            f"{'-'.join(_fmt(v) for v in (r.low, r.high) if pd.notna(v))})"
+            for r in left_out.itertuples())
         b.figure(sec, fig,
-                 f"Each row is one source's prevalence figure, with its range or interval. The "
-                 f"seeds' range ({_fmt(seed['lower'].min())}-{_fmt(seed['upper'].max())} per "
-                 f"million) lies above the population-based estimates "
-                 f"({_fmt(lit['estimate'].min())}-{_fmt(lit['estimate'].max())} per million in "
-                 "the literature rows), so the choice of source scales every count in this "
-                 "report.")
+                 f"Each row is one source's prevalence estimate, with its range or interval. "
+                 f"The seeds' range ({_fmt(seed['lower'].min())}-{_fmt(seed['upper'].max())} "
+                 f"per million) {'lies entirely above' if above else 'overlaps'} the literature "
+                 f"estimates ({_fmt(lit['estimate'].min())}-{_fmt(lit['estimate'].max())} per "
+                 f"million, no interval reaching above {_fmt(lit['upper'].max())}), so the "
+                 "choice of source scales every count in this report."
+                 + (f" Not drawn, because a prevalence class or a bare bound is not an "
+                    f"estimate: {skipped}." if skipped else ""))
 
 
 def _scenario(b: _Builder, scenario, population) -> None:
@@ -149,9 +159,27 @@ def _scenario(b: _Builder, scenario, population) -> None:
     b.table(sec, scenario.summary(), "Every parameter with the evidence rows it rests on "
             "('assumption' where the sources give no number).")
     cal = calibration_report(scenario)
-    b.table(sec, cal, "Targets against what the risk model gives in the reference population. "
-            "Prevalence and the paraneoplastic share are met exactly by construction; other "
-            "rows show how close the relative risks bring the shares of cases.")
+    b.table(sec, cal, _calibration_caption(cal, scenario.reference_population))
+
+
+def _calibration_caption(cal: pd.DataFrame, reference) -> str:
+    """Say which rows the calibration meets, which have no target, and the largest gap."""
+    err = cal["relative_error"].abs()
+    exact = cal.loc[err < 1e-9, "quantity"].tolist()
+    no_target = cal["target"].isna()
+    gaps = cal[~no_target & (err >= 1e-9)]
+    text = (f"Targets against what the risk model gives in the reference population "
+            f"({_population_label(reference)}). Met exactly, because the calibration solves "
+            f"for them: {', '.join(exact)}.")
+    if no_target.any():
+        text += (" Rows without a target show what the scenario's relative risks and age "
+                 "profiles imply.")
+    if len(gaps):
+        worst = gaps.loc[err[gaps.index].idxmax()]
+        text += (f" The other rows compare the model with published figures it is not fitted "
+                 f"to; the largest gap is {worst['quantity']}: {_fmt(worst['model'])} in the "
+                 f"model against {_fmt(worst['target'])} published.")
+    return text
 
 
 def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
@@ -194,10 +222,23 @@ def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
         b.figure(sec, fig,
                  f"Prevalence per million by {what} with exact (Garwood) 95% intervals; the "
                  f"dashed line is the crude prevalence. The highest is {top[by]} at "
-                 f"{top['rate']:.2f} per million ({int(top['events'])} cases), but with so few "
-                 "cases the intervals are wide and overlap; exact intervals keep their "
-                 "coverage where a normal approximation would reach below zero.")
+                 f"{top['rate']:.2f} per million ({int(top['events'])} cases), and "
+                 f"{_contrast(table, by)}. "
+                 "Exact intervals keep their coverage where a normal approximation would reach "
+                 "below zero.")
     return sim
+
+
+def _contrast(table: pd.DataFrame, by: str) -> str:
+    """Say which groups' intervals lie entirely below the highest group's interval, if any."""
+    top = table.sort_values("rate").iloc[-1]
+    apart = table.loc[table["upper"] < top["lower"], by].astype(str).tolist()
+    if not apart:
+        return ("every other interval overlaps its interval, so with so few cases this draw "
+                "alone cannot rank the groups")
+    verb = "lies" if len(apart) == 1 else "lie"
+    return (f"the interval of {' and '.join(apart)} {verb} entirely below its interval, so even "
+            "with so few cases that contrast is unlikely to be chance alone")
 
 
 def _population_label(population) -> str:
@@ -205,6 +246,7 @@ def _population_label(population) -> str:
 
 
 def _standardised(b: _Builder, scenario, rng) -> None:
+    from lems_epi.model import expected_counts
     from lems_epi.plots import crude_vs_standardized
     from lems_epi.populations import POPULATION_NAMES
     from lems_epi.simulate.counts import simulate_counts
@@ -223,18 +265,30 @@ def _standardised(b: _Builder, scenario, rng) -> None:
     table = pd.concat(rows, ignore_index=True)
     fig = crude_vs_standardized(table, per=1e6,
                                 title="Simulated prevalence per million: crude and standardised")
-    dk = table[table["population"] == POPULATION_NAMES[0]]
-    fi = table[table["population"] == POPULATION_NAMES[1]]
+    crude = table.groupby("population", sort=False)["crude_rate"].first() * 1e6
+    expected = {}
+    for name in POPULATION_NAMES:
+        exp = expected_counts(scenario, name)
+        expected[name] = exp["expected_cases"].sum() / exp["population"].sum() * 1e6
+    first, second = POPULATION_NAMES[:2]
+    a, b_, ea, eb = crude[first], crude[second], expected[first], expected[second]
     b.figure(sec, fig,
-             f"The same stratum risks, drawn once in Denmark 2013 and once in Finland 2016, give "
-             f"crude prevalences of {dk['crude_rate'].iloc[0] * 1e6:.2f} and "
-             f"{fi['crude_rate'].iloc[0] * 1e6:.2f} per million; part of the gap is the "
-             "populations' different age structure and part is chance. Standardising to a common "
-             "standard removes the age part (Fay-Feuer gamma intervals); the standards themselves "
-             "differ (the world standard is young, the European ones old), so a standardised rate "
-             "is comparable only with others on the same standard.")
-    b.table(sec, table[["population", "standard", "events", "person_time", "crude_rate", "rate",
-                        "lower", "upper", "method"]])
+             f"The same stratum risks, drawn afresh in {first} and {second} (new draws, so "
+             f"the counts differ from section 3), give crude prevalences of {a:.2f} and "
+             f"{b_:.2f} per million. Without chance the model expects {ea:.2f} and {eb:.2f}: "
+             f"the populations' age, sex and smoking structure alone moves crude prevalence by "
+             f"{eb - ea:+.2f} per million from {first} to {second}, and the rest of the observed "
+             f"{b_ - a:+.2f} is chance. "
+             "Standardising to a common standard removes the age part (Fay-Feuer gamma "
+             "intervals); the standards themselves differ (the world standard WHO 2000 is young, "
+             "the European and Nordic ones old), so a standardised rate is comparable only with "
+             "others on the same standard.")
+    shown = table[["population", "standard", "events", "person_time"]].copy()
+    for col in ("crude_rate", "rate", "lower", "upper"):
+        shown[f"{col}_per_million"] = table[col] * 1e6
+    b.table(sec, shown.assign(method=table["method"]),
+            "The figure's numbers: cases, persons, and crude and standardised prevalence per "
+            "million with the 95% interval of the standardised rate.")
 
 
 def _sensitivity(b: _Builder, scenario, target, rng) -> None:

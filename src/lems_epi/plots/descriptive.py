@@ -21,6 +21,17 @@ __all__ = ["age_pyramid", "crude_vs_standardized", "forest_plot", "funnel_plot"]
 _FEMALE, _MALE = "#c0504d", "#4f81bd"
 
 
+def _per_label(per: float) -> str:
+    """Axis title for rates shown per ``per`` units: 'rate per million', not 'per 1e+06'."""
+    if per == 1:
+        return "rate"
+    if per == 1e6:
+        return "rate per million"
+    if float(per).is_integer():
+        return f"rate per {int(per):,}"
+    return f"rate per {per:g}"
+
+
 def age_pyramid(population, cases=None, *, age="age", sex="sex", count="population",
                 case_count="cases", bands=(0, 10, 20, 30, 40, 50, 60, 70, 80, 90),
                 title="Population and cases by age and sex") -> go.Figure:
@@ -221,7 +232,7 @@ def funnel_plot(data, *, events="events", person_time="person_time", label=None,
                                      name=f"{level:.1%} {name} limit",
                                      line={"dash": dashes[i % 3], "color": "grey"}))
     fig.update_layout(title=title, xaxis_title="person-time", xaxis_type="log",
-                      yaxis_title=f"rate per {per:g}")
+                      yaxis_title=_per_label(per))
     return fig
 
 
@@ -269,5 +280,5 @@ def crude_vs_standardized(table, *, label="population", crude="crude_rate", rate
             error_y={"type": "data", "symmetric": False,
                      "array": part[upper].to_numpy(float) * per - y,
                      "arrayminus": y - part[lower].to_numpy(float) * per}))
-    fig.update_layout(barmode="group", title=title, yaxis_title=f"rate per {per:g}")
+    fig.update_layout(barmode="group", title=title, yaxis_title=_per_label(per))
     return fig
