@@ -127,3 +127,12 @@ def test_report_renders_in_headless_chromium(report_path):
     assert errors == []
     assert figures >= 8
     assert rendered == figures
+
+
+def test_report_for_the_literature_scenario_builds():
+    """The README's `lems-epi report --scenario literature --population denmark-2013` example."""
+    from lems_epi.report import build_report
+
+    text = build_report(scenario="literature", population="denmark-2013", rng=1)
+    assert "One-way sensitivity of expected_cases (denmark-2013)" in text
+    assert len(_captions(text)) >= 8
