@@ -135,4 +135,6 @@ def test_report_for_the_literature_scenario_builds():
 
     text = build_report(scenario="literature", population="denmark-2013", rng=1)
     assert "One-way sensitivity of expected_cases (denmark-2013)" in text
-    assert len(_captions(text)) >= 8
+    assert "Sobol indices of expected_sclc_cases (denmark-2013)" in text
+    assert "Total Sobol index of each conflicting parameter" in text
+    assert len(_captions(text)) >= 9

@@ -189,7 +189,7 @@ def sobol(func, distributions=None, n=4096, rng=None, *, conf_level=0.95, n_resa
     if distributions is None:
         from lems_epi.sensitivity.defaults import default_distributions
 
-        distributions = default_distributions()
+        distributions = default_distributions(base=base)
     dists = check_distributions(distributions, caller=caller)
     names = list(dists)
     if isinstance(func, str) or not callable(func) or hasattr(func, "evaluate"):
