@@ -255,12 +255,14 @@ def test_allocate_is_the_greedy_rule(seed):
     assert np.array_equal(np.sort(deficit - x), np.sort(deficit - g))
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"n": 0}, "'n'"), ({"years": 0}, "'years'"), ({"n": 2.5}, "'n'"),
-    ({"sclc_rate": -1.0}, "'sclc_rate'"), ({"structure": "denmark"}, "'structure'"),
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"n": 0}, ValueError, "'n' must be at least 1"), ({"years": 0}, ValueError, "'years'"),
+    ({"n": 2.5}, TypeError, "'n' must be a whole number"),
+    ({"sclc_rate": -1.0}, ValueError, "'sclc_rate'"),
+    ({"structure": "denmark"}, ValueError, "'structure'"),
 ])
-def test_bad_input(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
         simulate_followup(SCEN, **{"n": 100, **kwargs})
 
 

@@ -65,3 +65,24 @@ def test_rng_normalisation():
         as_generator(-1, caller="f")
     with pytest.raises(TypeError, match="Generator"):
         entropy_from(1.5, caller="f")
+
+
+def test_whole_number_arguments_share_one_check():
+    """Every size argument refuses a non-integer with TypeError and a too-small one with
+    ValueError, naming the argument (one mechanism: check_whole_number)."""
+    import lems_epi as le
+    from lems_epi.simulate.scale import simulate_cohort_dask
+
+    s = le.Scenario.named("seed-base")
+    cases = [
+        (lambda v: le.simulate_cohort(s, v), "n", 1),
+        (lambda v: le.sensitivity.probabilistic("expected_cases", None, n=v, rng=1), "n", 2),
+        (lambda v: le.sensitivity.sobol("expected_cases", None, n=v, rng=1), "n", 2),
+        (lambda v: simulate_cohort_dask(s, 10, blocks_per_partition=v),
+         "blocks_per_partition", 1),
+    ]
+    for call, name, minimum in cases:
+        with pytest.raises(TypeError, match=f"'{name}' must be a whole number"):
+            call(2.5)
+        with pytest.raises(ValueError, match=f"'{name}' must be at least {minimum}"):
+            call(minimum - 1)

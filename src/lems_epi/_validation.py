@@ -23,6 +23,7 @@ __all__ = [
     "check_probability",
     "describe_rows",
     "as_column_list",
+    "check_whole_number",
 ]
 
 
@@ -239,3 +240,32 @@ def as_column_list(columns, *, caller: str, name: str = "by") -> list[str]:
     if len(set(out)) != len(out):
         raise ValueError(f"{caller}: '{name}' names a column more than once: {out!r}.")
     return out
+
+
+def check_whole_number(value, *, name: str, caller: str, minimum: int = 1,
+                       hint: str = "") -> int:
+    """Check a single whole-number argument (a size, a count of draws) and return it as int.
+
+    A non-integer (including a bool or a float such as 1.5) is a :class:`TypeError`; an integer
+    below ``minimum`` is a :class:`ValueError`. ``hint`` is appended to both messages.
+
+    Examples
+    --------
+    >>> check_whole_number(4, name="controls_per_case", caller="f")
+    4
+    >>> check_whole_number(1.5, name="n", caller="simulate_cohort")
+    Traceback (most recent call last):
+    ...
+    TypeError: simulate_cohort: 'n' must be a whole number, got 1.5 of type float.
+    >>> check_whole_number(0, name="n", caller="simulate_cohort")
+    Traceback (most recent call last):
+    ...
+    ValueError: simulate_cohort: 'n' must be at least 1, got 0.
+    """
+    extra = f" {hint}" if hint else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{caller}: '{name}' must be a whole number, got {value!r} of type "
+                        f"{type(value).__name__}.{extra}")
+    if value < minimum:
+        raise ValueError(f"{caller}: '{name}' must be at least {minimum}, got {value}.{extra}")
+    return int(value)

@@ -39,13 +39,12 @@ match to 1e-12, for all scenarios of a batch at once.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from lems_epi._validation import describe_rows
+from lems_epi._validation import check_whole_number, describe_rows
 from lems_epi.model._collapsed import batch_sums, layout, row_profiles
 from lems_epi.model.profiles import NONPARANEOPLASTIC_PROFILES
 from lems_epi.model.strata import Strata, _strata_for, make_strata
@@ -633,10 +632,7 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
     base = _as_scenario(base)
     if errors not in ("raise", "nan"):
         raise ValueError(f"{_CALLER}: 'errors' must be 'raise' or 'nan', got {errors!r}.")
-    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral)
-            or chunk_size < 1):
-        raise ValueError(f"{_CALLER}: 'chunk_size' must be a positive integer, got "
-                         f"{chunk_size!r}.")
+    check_whole_number(chunk_size, name="chunk_size", caller=_CALLER)
     totals_path = isinstance(reduce, str)
     if totals_path and reduce != "totals":
         raise ValueError(f"{_CALLER}: 'reduce' must be a callable or 'totals', got {reduce!r}.")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from lems_epi._validation import check_conf_level, check_method
+from lems_epi._validation import check_conf_level, check_method, check_whole_number
 from lems_epi.sensitivity.defaults import (
     _CONTINUOUS_DEFAULT,
     CATEGORICAL,
@@ -234,8 +233,7 @@ def scenario_grid(output, choices=None, *, base=None, population="finland-2016",
     grid = _grid_choices(choices, base, caller=caller)
     sizes = [len(v) for v in grid.values()]
     total = int(np.prod(sizes))
-    if isinstance(max_scenarios, bool) or not isinstance(max_scenarios, numbers.Integral):
-        raise TypeError(f"{caller}: 'max_scenarios' must be an int, got {max_scenarios!r}.")
+    check_whole_number(max_scenarios, name="max_scenarios", caller=caller)
     if total > max_scenarios:
         raise ValueError(f"{caller}: the grid has {total:,} scenarios ({' x '.join(map(str, sizes))}"
                          f" values for {list(grid)}), more than max_scenarios={max_scenarios:,}."

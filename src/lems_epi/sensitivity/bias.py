@@ -24,6 +24,7 @@ from lems_epi._validation import (
     check_columns,
     check_method,
     check_probability,
+    check_whole_number,
     describe_rows,
 )
 
@@ -314,8 +315,7 @@ def outcome_misclassification(data, *, outcome="observed_case", by=None, sensiti
     """
     caller = "outcome_misclassification"
     obs = _binary(data, outcome, caller=caller)
-    if isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 1:
-        raise ValueError(f"{caller}: 'n_draws' must be a whole number >= 1, got {n_draws!r}.")
+    check_whole_number(n_draws, name="n_draws", caller=caller)
     if by is None:
         groups = np.zeros(obs.size, dtype=np.int64)
         labels = ["all"]

@@ -27,7 +27,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from lems_epi._rng import as_generator
-from lems_epi._validation import check_method
+from lems_epi._validation import check_method, check_whole_number
 
 __all__ = [
     "DISTRIBUTION_KINDS",
@@ -198,9 +198,7 @@ def check_distributions(distributions, *, caller: str) -> dict:
 
 
 def _check_n(n, *, caller: str, minimum: int = 2) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"{caller}: 'n' must be a whole number >= {minimum}, got {n!r}.")
-    return int(n)
+    return check_whole_number(n, name="n", caller=caller, minimum=minimum)
 
 
 def draw(distributions, n, *, rng=None, method="lhs", correlation=None) -> pd.DataFrame:

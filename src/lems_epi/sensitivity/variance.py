@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from lems_epi._rng import as_generator
-from lems_epi._validation import check_conf_level, describe_rows
+from lems_epi._validation import check_conf_level, check_whole_number, describe_rows
 from lems_epi.exceptions import ConvergenceWarning
 from lems_epi.sensitivity.sampling import check_distributions
 
@@ -74,10 +74,8 @@ def _bootstrap(f_a, f_b, f_ab, *, n_resamples: int, conf_level: float, gen):
 
 
 def _check_power_of_two(n, *, caller: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
-        raise ValueError(f"{caller}: 'n' must be a power of two >= 2 (e.g. 1024, 4096, 8192), "
-                         f"got {n!r}.")
-    n = int(n)
+    n = check_whole_number(n, name="n", caller=caller, minimum=2,
+                           hint="Use a power of two such as 1024, 4096 or 8192.")
     if n & (n - 1):
         lower = 2 ** int(math.floor(math.log2(n)))
         raise ValueError(f"{caller}: 'n' must be a power of two (the balance of Sobol' points "
@@ -179,10 +177,7 @@ def sobol(func, distributions=None, n=4096, rng=None, *, conf_level=0.95, n_resa
     caller = "sobol"
     n = _check_power_of_two(n, caller=caller)
     conf_level = check_conf_level(conf_level, caller=caller)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, numbers.Integral) \
-            or n_resamples < 100:
-        raise ValueError(f"{caller}: 'n_resamples' must be a whole number >= 100, got "
-                         f"{n_resamples!r}.")
+    check_whole_number(n_resamples, name="n_resamples", caller=caller, minimum=100)
     if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real) \
             or not 0 < tolerance < 1:
         raise ValueError(f"{caller}: 'tolerance' must be a number in (0, 1), got {tolerance!r}.")

@@ -14,13 +14,11 @@ were chosen as controls.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 
 from lems_epi._rng import as_generator, entropy_from
-from lems_epi._validation import check_columns
+from lems_epi._validation import check_columns, check_whole_number
 from lems_epi.simulate.cohort import BLOCK_SIZE, _check_n, cohort_plan, simulate_block
 
 __all__ = ["sample_case_control", "simulate_case_control"]
@@ -30,12 +28,8 @@ _SELECTION_KEY = (0, 1)
 
 
 def _check_controls_per_case(k, *, caller: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"{caller}: 'controls_per_case' must be a whole number such as 4, got "
-                        f"{k!r}.")
-    if k < 1:
-        raise ValueError(f"{caller}: 'controls_per_case' must be at least 1, got {k}.")
-    return int(k)
+    return check_whole_number(k, name="controls_per_case", caller=caller,
+                              hint="Four controls per case is usual.")
 
 
 def _outcome(cohort: pd.DataFrame, outcome: str, *, caller: str) -> np.ndarray:

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._rng import entropy_from
+from lems_epi._validation import check_whole_number
 from lems_epi.simulate.counts import _expected_counts, stratum_probabilities
 
 __all__ = [
@@ -132,12 +133,8 @@ class CohortPlan:
 
 
 def _check_n(n, *, caller: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{caller}: 'n' (the number of persons) must be a whole number such as "
-                        f"100_000 or 10**6, got {n!r} of type {type(n).__name__}.")
-    if n < 1:
-        raise ValueError(f"{caller}: 'n' (the number of persons) must be at least 1, got {n}.")
-    return int(n)
+    return check_whole_number(n, name="n", caller=caller,
+                              hint="'n' is the number of persons, e.g. 100_000 or 10**6.")
 
 
 def _codes(values, categories, *, what: str, caller: str) -> np.ndarray:

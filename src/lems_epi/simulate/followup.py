@@ -108,6 +108,7 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._rng import as_generator
+from lems_epi._validation import check_whole_number
 from lems_epi.populations.loaders import population as _population
 from lems_epi.populations.smoking import SMOKING_STATUSES, smoking_by_age, smoking_prevalence
 from lems_epi.simulate.incidence import (
@@ -163,9 +164,9 @@ def _check_inputs(scenario, n, start, years, sclc_rate, sclc_min_age, sclc_media
         raise TypeError(f"{caller}: 'scenario' must be a Scenario or the name of a named one, "
                         f"got {type(scenario).__name__}.")
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"{caller}: 'n' must be a whole number >= 1 (persons at start) or "
-                             f"None for the population's size, got {n!r}.")
+        check_whole_number(n, name="n", caller=caller,
+                           hint="'n' is the number of persons at start (None: the "
+                           "population's size).")
     for name, value, low in (("start", start, None), ("years", years, 0.0),
                              ("sclc_rate", sclc_rate, 0.0), ("sclc_min_age", sclc_min_age, 0.0),
                              ("sclc_median_survival", sclc_median_survival, 0.0)):

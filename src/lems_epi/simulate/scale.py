@@ -18,11 +18,10 @@ Dask is imported inside the functions, never at ``import lems_epi``.
 
 from __future__ import annotations
 
-import numbers
-
 import pandas as pd
 
 from lems_epi._rng import entropy_from
+from lems_epi._validation import check_whole_number
 from lems_epi.simulate.cohort import (
     BLOCK_SIZE,
     CohortPlan,
@@ -75,13 +74,8 @@ def _cohort_partition(blocks: tuple[int, int], plan: CohortPlan, entropy: int,
 
 
 def _check_blocks_per_partition(value, *, caller: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{caller}: 'blocks_per_partition' must be a whole number such as 4, "
-                        f"got {value!r} of type {type(value).__name__}.")
-    if value < 1:
-        raise ValueError(f"{caller}: 'blocks_per_partition' must be at least 1, got {value}. "
-                         f"Each block holds {BLOCK_SIZE:,} persons.")
-    return int(value)
+    return check_whole_number(value, name="blocks_per_partition", caller=caller,
+                              hint=f"Each block holds {BLOCK_SIZE:,} persons; 4 is usual.")
 
 
 def simulate_cohort_dask(scenario, n, rng=None, population=None, *,
