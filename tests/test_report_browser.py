@@ -52,7 +52,7 @@ def test_captions_state_what_the_figures_show(report_path):
     standardised = next(c for c in captions if "Without chance the model expects" in c)
     # seed-base is calibrated to exactly 7 per million in its reference population, Denmark 2013
     assert "the model expects 7.00 and" in standardised
-    assert "new draws" in standardised
+    assert "the draw of section 3 for finland-2016" in standardised
     calibration = next(c for c in captions if c.startswith("Targets against"))
     assert "Met exactly" in calibration
     assert "prevalence" in calibration
@@ -138,3 +138,16 @@ def test_report_for_the_literature_scenario_builds():
     assert "Sobol indices of expected_sclc_cases (denmark-2013)" in text
     assert "Total Sobol index of each conflicting parameter" in text
     assert len(_captions(text)) >= 9
+
+
+def test_sections_three_and_four_use_one_draw_of_the_target_population():
+    """Section 4 reuses section 3's draw, so one country shows one crude prevalence."""
+    import re
+
+    from lems_epi.report import build_report
+
+    text = build_report(rng=5)
+    crude3 = re.search(r"Crude prevalence (\d+\.\d\d) per million", text).group(1)
+    crude4 = re.search(r"give crude prevalences of \d+\.\d\d and (\d+\.\d\d) per million",
+                       text).group(1)
+    assert crude3 == crude4

@@ -245,8 +245,8 @@ def _population_label(population) -> str:
     return population if isinstance(population, str) else "the user's population"
 
 
-def _standardised(b: _Builder, scenario, rng) -> None:
-    from lems_epi.model import expected_counts
+def _standardised(b: _Builder, scenario, rng, drawn: dict, target) -> None:
+    """``drawn`` maps population names to draws already shown (section 3), reused here."""
     from lems_epi.plots import crude_vs_standardized
     from lems_epi.populations import POPULATION_NAMES
     from lems_epi.simulate.counts import simulate_counts
@@ -254,8 +254,11 @@ def _standardised(b: _Builder, scenario, rng) -> None:
 
     sec = b.section("standardised", "4. Crude vs age-standardised prevalence")
     rows = []
+    sims = {}
     for name, gen in zip(POPULATION_NAMES, rng.spawn(len(POPULATION_NAMES)), strict=True):
-        sim = simulate_counts(scenario, population=name, rng=gen)
+        sim = drawn[name] if name in drawn else simulate_counts(scenario, population=name,
+                                                                 rng=gen)
+        sims[name] = sim
         by_age = sim.groupby("age", as_index=False)[["cases", "population"]].sum()
         for std in STANDARDS:
             res = standardize_direct(by_age, std, events="cases", person_time="population",
@@ -266,15 +269,14 @@ def _standardised(b: _Builder, scenario, rng) -> None:
     fig = crude_vs_standardized(table, per=1e6,
                                 title="Simulated prevalence per million: crude and standardised")
     crude = table.groupby("population", sort=False)["crude_rate"].first() * 1e6
-    expected = {}
-    for name in POPULATION_NAMES:
-        exp = expected_counts(scenario, name)
-        expected[name] = exp["expected_cases"].sum() / exp["population"].sum() * 1e6
+    # simulate_counts carries the model's expected counts beside the draws
+    expected = {name: sim["expected_cases"].sum() / sim["population"].sum() * 1e6
+                for name, sim in sims.items()}
     first, second = POPULATION_NAMES[:2]
     a, b_, ea, eb = crude[first], crude[second], expected[first], expected[second]
     b.figure(sec, fig,
-             f"The same stratum risks, drawn afresh in {first} and {second} (new draws, so "
-             f"the counts differ from section 3), give crude prevalences of {a:.2f} and "
+             f"The same stratum risks, drawn in {first} and {second} (the draw of section 3 "
+             f"for {_population_label(target)}), give crude prevalences of {a:.2f} and "
              f"{b_:.2f} per million. Without chance the model expects {ea:.2f} and {eb:.2f}: "
              f"the populations' age, sex and smoking structure alone moves crude prevalence by "
              f"{eb - ea:+.2f} per million from {first} to {second}, and the rest of the observed "
@@ -354,6 +356,12 @@ def _sobol_matrix(sa, scenario, target, rng):
     return matrix, notes
 
 
+def _remember(drawn: dict, population, sim: pd.DataFrame) -> None:
+    """Keep section 3's draw of a shipped population for section 4 (user tables have no name)."""
+    if isinstance(population, str):
+        drawn[population] = sim
+
+
 # ---------------------------------------------------------------------------- public
 def build_report(scenario="seed-base", population="finland-2016", rng=2013,
                  progress: bool = False) -> str:
@@ -386,11 +394,13 @@ def build_report(scenario="seed-base", population="finland-2016", rng=2013,
                         f"{type(scenario).__name__}.")
     gen = as_generator(rng, caller="report")
     sim_rng, std_rng, sobol_rng = gen.spawn(3)
+    drawn: dict = {}  # draws of section 3, by population name, reused in section 4
     steps = [
         ("sources", lambda b: _sources(b)),
         ("scenario", lambda b: _scenario(b, scenario, population)),
-        ("simulation", lambda b: _simulated(b, scenario, population, sim_rng)),
-        ("standardisation", lambda b: _standardised(b, scenario, std_rng)),
+        ("simulation", lambda b: _remember(drawn, population,
+                                           _simulated(b, scenario, population, sim_rng))),
+        ("standardisation", lambda b: _standardised(b, scenario, std_rng, drawn, population)),
         ("sensitivity", lambda b: _sensitivity(b, scenario, population, sobol_rng)),
     ]
     builder = _Builder()

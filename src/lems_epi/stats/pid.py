@@ -58,6 +58,15 @@ def _dates(at, caller):
     return arr
 
 
+def _with_interval(out: pd.DataFrame, conf_level: float, method: str) -> pd.DataFrame:
+    """Add ``prevalence, lower, upper, conf_level, method`` from ``cases`` / ``population``."""
+    ci = proportion_ci(out["cases"], out["population"], conf_level=conf_level, method=method)
+    out["prevalence"] = ci["proportion"].to_numpy()
+    for c in ("lower", "upper", "conf_level", "method"):
+        out[c] = ci[c].to_numpy()
+    return out
+
+
 def point_prevalence(followup, at, conf_level=0.95, method="wilson") -> pd.DataFrame:
     """Point prevalence of LEMS by type at given calendar times.
 
@@ -111,12 +120,7 @@ def point_prevalence(followup, at, conf_level=0.95, method="wilson") -> pd.DataF
             sel = case if t == "all" else case & (f["lems_type"] == t)
             rows.append({"at": float(d), "lems_type": t, "cases": int(sel.sum()),
                          "population": int(alive.sum())})
-    out = pd.DataFrame(rows)
-    ci = proportion_ci(out["cases"], out["population"], conf_level=conf_level, method=method)
-    out["prevalence"] = ci["proportion"].to_numpy()
-    for c in ("lower", "upper", "conf_level", "method"):
-        out[c] = ci[c].to_numpy()
-    return out
+    return _with_interval(pd.DataFrame(rows), conf_level, method)
 
 
 def period_prevalence(followup, start, end, conf_level=0.95, method="wilson") -> pd.DataFrame:
@@ -167,12 +171,7 @@ def period_prevalence(followup, start, end, conf_level=0.95, method="wilson") ->
         sel = case if t == "all" else case & (f["lems_type"] == t)
         rows.append({"start": float(start), "end": float(end), "lems_type": t,
                      "cases": int(sel.sum()), "population": int(followed.sum())})
-    out = pd.DataFrame(rows)
-    ci = proportion_ci(out["cases"], out["population"], conf_level=conf_level, method=method)
-    out["prevalence"] = ci["proportion"].to_numpy()
-    for c in ("lower", "upper", "conf_level", "method"):
-        out[c] = ci[c].to_numpy()
-    return out
+    return _with_interval(pd.DataFrame(rows), conf_level, method)
 
 
 def incidence_rates(followup, age_breaks=None, period_breaks=None, per=1e6, conf_level=0.95,
