@@ -22,9 +22,9 @@ def test_age_pyramid_sums_each_sex_and_panels():
 
 
 def test_forest_plot_error_bars_reach_the_limits():
-    t = pd.DataFrame({"group": ["a", "b"], "rate": [2.0, 5.0], "lower": [1.0, 4.0],
-                      "upper": [3.0, 7.0]})
-    fig = plots.forest_plot(t, log_x=True, reference=1)
+    t = pd.DataFrame({"group": ["a", "b"], "measure": "rate_ratio", "estimate": [2.0, 5.0],
+                      "lower": [1.0, 4.0], "upper": [3.0, 7.0]})
+    fig = plots.forest_plot(t, reference=1)  # ratios get a log axis by default
     trace = fig.data[0]
     np.testing.assert_allclose(np.asarray(trace.x) + np.asarray(trace.error_x.array), [3, 7])
     np.testing.assert_allclose(np.asarray(trace.x) - np.asarray(trace.error_x.arrayminus),

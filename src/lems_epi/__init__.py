@@ -1,94 +1,84 @@
 """lems_epi: epidemiology of Lambert-Eaton myasthenic syndrome, from sources to statistics.
 
-The public API is listed in ``__all__``; importing the package changes no global state.
+The public API is listed in ``__all__``. Names are loaded lazily, on first use (Scientific
+Python SPEC 1): ``import lems_epi`` costs little more than importing pandas and scipy.stats,
+and statsmodels, plotly and dask are imported only by the functions that need them. Importing
+the package changes no global state.
+
+The disease-agnostic statistics are also available on their own as :mod:`lems_epi.stats`.
 """
 
-from lems_epi import plots, sensitivity
-from lems_epi.evidence import conflicts, evidence
-from lems_epi.model import calibration_report, expected_counts
-from lems_epi.populations import (
-    age_bands,
-    band_ages,
-    band_population,
-    life_table,
-    population,
-    standard_population,
-)
-from lems_epi.scenario import Scenario, scenarios
-from lems_epi.simulate.case_control import sample_case_control, simulate_case_control
-from lems_epi.simulate.cohort import simulate_cohort
-from lems_epi.simulate.counts import simulate_counts
-from lems_epi.simulate.followup import simulate_followup
-from lems_epi.simulate.io import write_simulation
-from lems_epi.stats.compare import (
-    attributable_fraction,
-    odds_ratio,
-    rate_difference,
-    rate_ratio,
-    risk_difference,
-    risk_ratio,
-)
-from lems_epi.stats.intervals import poisson_ci, proportion_ci
-from lems_epi.stats.person_time import split_person_time
-from lems_epi.stats.pid import (
-    incidence_rates,
-    period_prevalence,
-    point_prevalence,
-    prevalence_incidence_duration,
-)
-from lems_epi.stats.rates import rates
-from lems_epi.stats.regression import PoissonRegressionResult, poisson_regression
-from lems_epi.stats.standardize import smr, standardize_direct, standardize_indirect
-from lems_epi.stats.stratified import mantel_haenszel, mantel_haenszel_strata
-from lems_epi.stats.survival import kaplan_meier, median_survival
-from lems_epi.stats.tables import two_by_two
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
-__all__ = [
-    "simulate_followup",
-    "prevalence_incidence_duration",
-    "point_prevalence",
-    "period_prevalence",
-    "incidence_rates",
-    "kaplan_meier",
-    "median_survival",
-    "__version__",
-    "plots",
-    "sensitivity",
-    "attributable_fraction",
-    "mantel_haenszel",
-    "mantel_haenszel_strata",
-    "odds_ratio",
-    "rate_difference",
-    "rate_ratio",
-    "risk_difference",
-    "risk_ratio",
-    "PoissonRegressionResult",
-    "poisson_regression",
-    "two_by_two",
-    "Scenario",
-    "age_bands",
-    "band_ages",
-    "band_population",
-    "conflicts",
-    "evidence",
-    "calibration_report",
-    "expected_counts",
-    "life_table",
-    "poisson_ci",
-    "population",
-    "proportion_ci",
-    "rates",
-    "smr",
-    "split_person_time",
-    "standardize_direct",
-    "standardize_indirect",
-    "sample_case_control",
-    "scenarios",
-    "simulate_case_control",
-    "simulate_cohort",
-    "simulate_counts",
-    "write_simulation",
-    "standard_population",
-]
+__version__ = "0.2.0"
+
+#: public name -> module that defines it (add new public names here, keep it sorted by module)
+_LAZY: dict[str, str] = {
+    # evidence
+    "conflicts": "lems_epi.evidence",
+    "evidence": "lems_epi.evidence",
+    # scenario and model
+    "Scenario": "lems_epi.scenario",
+    "scenarios": "lems_epi.scenario",
+    "calibration_report": "lems_epi.model",
+    "expected_counts": "lems_epi.model",
+    # populations
+    "age_bands": "lems_epi.populations",
+    "band_ages": "lems_epi.populations",
+    "band_population": "lems_epi.populations",
+    "life_table": "lems_epi.populations",
+    "population": "lems_epi.populations",
+    "standard_population": "lems_epi.populations",
+    # synthetic data
+    "sample_case_control": "lems_epi.simulate.case_control",
+    "simulate_case_control": "lems_epi.simulate.case_control",
+    "simulate_cohort": "lems_epi.simulate.cohort",
+    "simulate_counts": "lems_epi.simulate.counts",
+    "simulate_followup": "lems_epi.simulate.followup",
+    "write_simulation": "lems_epi.simulate.io",
+    # statistics (disease-agnostic; also in lems_epi.stats)
+    "attributable_fraction": "lems_epi.stats.compare",
+    "odds_ratio": "lems_epi.stats.compare",
+    "rate_difference": "lems_epi.stats.compare",
+    "rate_ratio": "lems_epi.stats.compare",
+    "risk_difference": "lems_epi.stats.compare",
+    "risk_ratio": "lems_epi.stats.compare",
+    "poisson_ci": "lems_epi.stats.intervals",
+    "proportion_ci": "lems_epi.stats.intervals",
+    "split_person_time": "lems_epi.stats.person_time",
+    "incidence_rates": "lems_epi.stats.pid",
+    "period_prevalence": "lems_epi.stats.pid",
+    "point_prevalence": "lems_epi.stats.pid",
+    "prevalence_incidence_duration": "lems_epi.stats.pid",
+    "rates": "lems_epi.stats.rates",
+    "PoissonRegressionResult": "lems_epi.stats.regression",
+    "poisson_regression": "lems_epi.stats.regression",
+    "smr": "lems_epi.stats.standardize",
+    "standardize_direct": "lems_epi.stats.standardize",
+    "standardize_indirect": "lems_epi.stats.standardize",
+    "mantel_haenszel": "lems_epi.stats.stratified",
+    "mantel_haenszel_strata": "lems_epi.stats.stratified",
+    "kaplan_meier": "lems_epi.stats.survival",
+    "median_survival": "lems_epi.stats.survival",
+    "two_by_two": "lems_epi.stats.tables",
+}
+_SUBPACKAGES = ("plots", "sensitivity", "stats")
+
+__all__ = ["__version__", *_SUBPACKAGES, *sorted(_LAZY)]
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        module = importlib.import_module(f"lems_epi.{name}")
+    elif name in _LAZY:
+        module = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'lems_epi' has no attribute {name!r}")
+    globals()[name] = module
+    return module
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

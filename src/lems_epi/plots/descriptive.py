@@ -107,15 +107,15 @@ def _symmetric_ticks(extent: float) -> list[float]:
     return [float(i * step) for i in range(-k, k + 1)]
 
 
-def forest_plot(table, *, estimate="rate", label=None, lower="lower", upper="upper",
-                reference=None, log_x=False, title=None, x_title=None) -> go.Figure:
+def forest_plot(table, *, estimate="estimate", label=None, lower="lower", upper="upper",
+                reference=None, log_x=None, title=None, x_title=None) -> go.Figure:
     """Estimates with their intervals, one row per stratum (a forest plot).
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Output of :func:`lems_epi.rates`, a comparison function, or any table with the
-        ``estimate``, ``lower`` and ``upper`` columns.
+    table : pandas.DataFrame or result object
+        Any table on the output contract (the output of every estimator of lems_epi), a
+        result object with a ``.table``, or any table with estimate and limit columns.
     estimate, lower, upper : str
         Column names.
     label : str or sequence of str, optional
@@ -123,8 +123,8 @@ def forest_plot(table, *, estimate="rate", label=None, lower="lower", upper="upp
         are not numbers).
     reference : float, optional
         Draw a vertical line here (e.g. 1 for ratios, the crude rate for rates).
-    log_x : bool
-        Log scale (for ratios).
+    log_x : bool, optional
+        Log scale; by default on when every row's ``measure`` is a ratio.
     title, x_title : str, optional
         Titles.
 
@@ -135,16 +135,26 @@ def forest_plot(table, *, estimate="rate", label=None, lower="lower", upper="upp
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"sex": ["female", "male"], "rate": [2.0, 3.0],
+    >>> t = pd.DataFrame({"sex": ["female", "male"], "estimate": [2.0, 3.0],
     ...                   "lower": [1.0, 2.0], "upper": [3.5, 4.4]})
     >>> fig = forest_plot(t, reference=2.5)
     >>> list(fig.data[0].y)
     ['female', 'male']
     """
+    if not isinstance(table, pd.DataFrame) and isinstance(getattr(table, "table", None),
+                                                          pd.DataFrame):
+        table = table.table
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError("forest_plot: 'table' must be a DataFrame or a result object with a "
+                        f".table, got {type(table).__name__}.")
     check_columns(table, [estimate, lower, upper], caller="forest_plot", name="table")
     if label is None:
         label = [c for c in table.columns[: list(table.columns).index(estimate)]
-                 if not pd.api.types.is_numeric_dtype(table[c])]
+                 if not pd.api.types.is_numeric_dtype(table[c])
+                 and not (c == "measure" and table[c].nunique() == 1)]
+    if log_x is None:
+        log_x = "measure" in table.columns and bool(len(table)) and bool(
+            table["measure"].astype(str).str.endswith(("ratio", "smr", "sir", "irr")).all())
     labels = [str(i) for i in range(len(table))] if not label else (
         table[label].astype(str).agg(" / ".join, axis=1).tolist() if not isinstance(label, str)
         else table[label].astype(str).tolist())
@@ -157,8 +167,11 @@ def forest_plot(table, *, estimate="rate", label=None, lower="lower", upper="upp
         hovertemplate="%{y}: %{x:.4g}<extra></extra>"))
     if reference is not None:
         fig.add_vline(x=float(reference), line_dash="dash", line_color="grey")
-    fig.update_layout(title=title or f"{estimate} with {lower}-{upper} interval",
-                      xaxis_title=x_title or estimate, yaxis={"autorange": "reversed"},
+    what = estimate
+    if estimate == "estimate" and "measure" in table.columns and table["measure"].nunique() == 1:
+        what = str(table["measure"].iloc[0]).replace("_", " ")
+    fig.update_layout(title=title or f"{what} with {lower}-{upper} interval",
+                      xaxis_title=x_title or what, yaxis={"autorange": "reversed"},
                       showlegend=False)
     if log_x:
         fig.update_xaxes(type="log")

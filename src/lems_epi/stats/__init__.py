@@ -1,1 +1,68 @@
-"""Disease-agnostic epidemiological statistics: intervals, rates, standardisation, comparisons."""
+"""Disease-agnostic epidemiological statistics, usable without the LEMS layer.
+
+Intervals for counts and proportions, rates, direct and indirect standardisation, Lexis
+person-time splitting, comparisons of two groups, stratified (Mantel-Haenszel) analysis,
+regression and survival. Nothing here imports the LEMS layer (evidence, scenario, model,
+simulate, sensitivity).
+
+Every estimator returns a table on the output contract of :mod:`lems_epi.stats.contract`:
+the grouping columns, the input counts, then ``measure, estimate, lower, upper, conf_level,
+method, per`` (and ``statistic, p_value, alternative`` where a test goes with the estimate).
+Names load lazily, on first use.
+
+Examples
+--------
+>>> from lems_epi import stats
+>>> "poisson_ci" in stats.__all__
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: public name -> module that defines it (add new public names here)
+_LAZY: dict[str, str] = {
+    "CONTRACT_COLUMNS": "lems_epi.stats.contract",
+    "AnalysisResult": "lems_epi.stats.contract",
+    "Summary": "lems_epi.stats.contract",
+    "contract_frame": "lems_epi.stats.contract",
+    "attributable_fraction": "lems_epi.stats.compare",
+    "odds_ratio": "lems_epi.stats.compare",
+    "rate_difference": "lems_epi.stats.compare",
+    "rate_ratio": "lems_epi.stats.compare",
+    "risk_difference": "lems_epi.stats.compare",
+    "risk_ratio": "lems_epi.stats.compare",
+    "poisson_ci": "lems_epi.stats.intervals",
+    "proportion_ci": "lems_epi.stats.intervals",
+    "split_person_time": "lems_epi.stats.person_time",
+    "incidence_rates": "lems_epi.stats.pid",
+    "period_prevalence": "lems_epi.stats.pid",
+    "point_prevalence": "lems_epi.stats.pid",
+    "prevalence_incidence_duration": "lems_epi.stats.pid",
+    "rates": "lems_epi.stats.rates",
+    "PoissonRegressionResult": "lems_epi.stats.regression",
+    "poisson_regression": "lems_epi.stats.regression",
+    "smr": "lems_epi.stats.standardize",
+    "standardize_direct": "lems_epi.stats.standardize",
+    "standardize_indirect": "lems_epi.stats.standardize",
+    "mantel_haenszel": "lems_epi.stats.stratified",
+    "mantel_haenszel_strata": "lems_epi.stats.stratified",
+    "kaplan_meier": "lems_epi.stats.survival",
+    "median_survival": "lems_epi.stats.survival",
+    "two_by_two": "lems_epi.stats.tables",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'lems_epi.stats' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
