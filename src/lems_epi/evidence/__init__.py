@@ -32,6 +32,9 @@ Import names from this package with ``from lems_epi.evidence import ...``: the t
 from lems_epi.evidence.conflicts import CONFLICT_COLUMNS, READINGS, conflicts
 from lems_epi.evidence.table import (
     AGE_PROFILE_READINGS,
+    COUNT_COLUMNS,
+    DENOMINATOR_UNITS,
+    DESIGNS,
     EVIDENCE_COLUMNS,
     KINDS,
     PARAMETERS,
@@ -47,6 +50,9 @@ from lems_epi.evidence.table import (
 __all__ = [
     "AGE_PROFILE_READINGS",
     "CONFLICT_COLUMNS",
+    "COUNT_COLUMNS",
+    "DENOMINATOR_UNITS",
+    "DESIGNS",
     "EVIDENCE_COLUMNS",
     "KINDS",
     "PARAMETERS",

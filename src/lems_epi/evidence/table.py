@@ -28,6 +28,9 @@ __all__ = [
     "STATUSES",
     "UNITS",
     "AGE_PROFILE_READINGS",
+    "COUNT_COLUMNS",
+    "DENOMINATOR_UNITS",
+    "DESIGNS",
     "evidence",
     "read_evidence",
     "validate_evidence",
@@ -35,13 +38,27 @@ __all__ = [
 
 #: Columns of the evidence table, in order. The first 14 are the fixed schema; ``reading``
 #: holds a short kebab-case label for qualitative rows (and for assumption rows that turn
-#: such a label into a number), empty otherwise.
+#: such a label into a number), empty otherwise; the last six (:data:`COUNT_COLUMNS`) hold
+#: a study's data where the source gives it.
 EVIDENCE_COLUMNS = (
     "evidence_id", "parameter", "statistic", "value", "low", "high", "unit", "population",
     "source_id", "source", "locator", "kind", "status", "note", "reading",
+    "events", "denominator", "denominator_unit", "design", "cohort_group", "count_note",
 )
-_TEXT_COLUMNS = tuple(c for c in EVIDENCE_COLUMNS if c not in ("value", "low", "high"))
+#: Optional columns (empty when a table omits them): the study's ``events`` over its
+#: ``denominator`` in ``denominator_unit``, its ``design`` (:data:`DESIGNS`), a
+#: ``cohort_group`` shared by rows whose patients overlap, and ``count_note`` (how the counts
+#: were derived).
+COUNT_COLUMNS = ("events", "denominator", "denominator_unit", "design", "cohort_group",
+                 "count_note")
 _NUMBER_COLUMNS = ("value", "low", "high")
+_COUNT_NUMBERS = ("events", "denominator")
+_TEXT_COLUMNS = tuple(c for c in EVIDENCE_COLUMNS if c not in _NUMBER_COLUMNS + _COUNT_NUMBERS)
+#: Units of ``denominator``.
+DENOMINATOR_UNITS = ("persons", "person_years")
+#: Study designs: the first three are data that pooling uses; the rest are context.
+DESIGNS = ("population-based", "clinical-series", "claims-data", "case-report-review",
+           "review", "lay-summary", "classification-band", "model-estimate", "assumption")
 
 #: The five seed documents (file names in ``shared/seeds`` without ``.txt``).
 SEED_IDS = (
@@ -150,9 +167,9 @@ def _fail(problem: str, mask, table: pd.DataFrame, fix: str) -> None:
     raise ValueError(f"{_CALLER}: {problem} at {where}; {fix}")
 
 
-def _as_numbers(table: pd.DataFrame) -> pd.DataFrame:
+def _as_numbers(table: pd.DataFrame, columns=_NUMBER_COLUMNS) -> pd.DataFrame:
     out = table.copy()
-    for col in _NUMBER_COLUMNS:
+    for col in columns:
         raw = out[col]
         if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
             out[col] = raw.astype(float)
@@ -210,8 +227,9 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
         raise TypeError(f"{_CALLER}: the evidence table must be a pandas DataFrame, got "
                         f"{type(table).__name__}.")
     table = table.copy()
-    if "reading" not in table.columns:
-        table["reading"] = ""
+    for col in ("reading", *COUNT_COLUMNS):
+        if col not in table.columns:
+            table[col] = ""
     missing = [c for c in EVIDENCE_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{_CALLER}: the evidence table lacks column(s) {missing}; it needs "
@@ -220,7 +238,7 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
     for col in _TEXT_COLUMNS:
         col_values = table[col].astype(object).where(table[col].notna(), "")
         table[col] = col_values.map(lambda v: str(v).strip()).astype(str)
-    table = _as_numbers(table)
+    table = _as_numbers(table, _NUMBER_COLUMNS + _COUNT_NUMBERS)
 
     ids = table["evidence_id"]
     required = ["evidence_id", "parameter", "statistic", "unit", "population", "source_id",
@@ -281,6 +299,7 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
               "see lems_epi.evidence.PARAMETERS for each parameter's unit.")
 
     _check_numbers(table)
+    _check_counts(table)
 
     if require_seeds:
         cited = set(table.loc[is_seed, "source_id"])
@@ -365,6 +384,36 @@ def _check_numbers(table: pd.DataFrame) -> None:
         _fail("low <= value <= high does not hold", bad, table, "reorder low, value and high.")
 
 
+def _check_counts(table: pd.DataFrame) -> None:
+    events, denom = (table[c].to_numpy(dtype=float) for c in _COUNT_NUMBERS)
+    has_e, has_d = ~np.isnan(events), ~np.isnan(denom)
+    bad = has_e != has_d
+    if bad.any():
+        _fail("events and denominator must be given together", bad, table,
+              "fill both or neither.")
+    with np.errstate(invalid="ignore"):
+        bad = has_e & ((events < 0) | (events % 1 != 0) | ~(denom > 0) | np.isinf(denom))
+    if bad.any():
+        _fail("events must be whole numbers >= 0 and denominator a positive number", bad,
+              table, "write counts such as 54 and 100.")
+    unit = table["denominator_unit"]
+    bad = (has_e & ~unit.isin(DENOMINATOR_UNITS).to_numpy()) | (~has_e & (unit != "").to_numpy())
+    if bad.any():
+        _fail("denominator_unit is missing, unknown or set without counts", bad, table,
+              f"use one of {list(DENOMINATOR_UNITS)} on rows with counts.")
+    bad = has_e & (unit == "persons").to_numpy() & (events > denom)
+    if bad.any():
+        _fail("more events than persons", bad, table, "check the counts.")
+    design, group = table["design"], table["cohort_group"]
+    bad = ((design != "") & ~design.isin(DESIGNS)).to_numpy()
+    if bad.any():
+        _fail(f"unknown design {sorted(set(design[bad]))}", bad, table,
+              f"use one of {list(DESIGNS)} or leave it empty.")
+    bad = ((group != "") & ~group.map(lambda s: bool(_KEBAB.match(s)))).to_numpy(dtype=bool)
+    if bad.any():
+        _fail("cohort_group is not kebab-case", bad, table, "use labels like 'dutch-lems'.")
+
+
 def read_evidence(path=None, *, require_seeds: bool = True) -> pd.DataFrame:
     """Read and validate an evidence CSV file.
 
@@ -389,7 +438,7 @@ def read_evidence(path=None, *, require_seeds: bool = True) -> pd.DataFrame:
     Examples
     --------
     >>> read_evidence().shape[1]
-    15
+    21
     """
     if path is None:
         source = resources.files("lems_epi.evidence").joinpath("evidence.csv")
@@ -445,7 +494,10 @@ def evidence(parameter=None, *, kind=None, status=None, source_id=None) -> pd.Da
         ``evidence_id`` (stable kebab-case id), ``parameter``, ``statistic``, ``value``,
         ``low``, ``high`` (floats, NaN when absent), ``unit``, ``population`` (the
         denominator), ``source_id``, ``source``, ``locator``, ``kind``, ``status``, ``note``,
-        ``reading``. For ``range``/``band``/``modes`` rows ``value`` is the midpoint of
+        ``reading``, then the study's data where the source gives it: ``events``,
+        ``denominator`` (floats, NaN when absent), ``denominator_unit`` (persons or
+        person_years), ``design`` (:data:`DESIGNS`), ``cohort_group`` (rows sharing patients)
+        and ``count_note`` (how the counts were derived). For ``range``/``band``/``modes`` rows ``value`` is the midpoint of
         ``low`` and ``high``; for point figures ``low``/``high`` are a published confidence
         interval when one exists.
 
