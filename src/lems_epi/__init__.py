@@ -19,6 +19,7 @@ _LAZY: dict[str, str] = {
     # evidence
     "conflicts": "lems_epi.evidence",
     "evidence": "lems_epi.evidence",
+    "source_label": "lems_epi.evidence",
     # scenario and model
     "Scenario": "lems_epi.scenario",
     "scenarios": "lems_epi.scenario",

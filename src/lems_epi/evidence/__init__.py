@@ -23,13 +23,15 @@ and, where the source publishes one, its confidence interval in ``low``/``high``
 
 Nothing is averaged: where the seeds disagree with each other or with the literature, the
 rows stand side by side and :func:`conflicts` lists the spread per parameter with one sentence
-that reads it.
+that reads it. :func:`source_label` gives each source the label readers see ("Wirtz 2003,
+South Holland", "Seed 004 · DiseaseMaps.org (2026)").
 
 Import names from this package with ``from lems_epi.evidence import ...``: the top-level
 ``lems_epi.evidence`` is the function :func:`evidence`, which shadows the package attribute.
 """
 
 from lems_epi.evidence.conflicts import CONFLICT_COLUMNS, READINGS, conflicts
+from lems_epi.evidence.labels import SOURCE_LABELS, source_label, source_labels
 from lems_epi.evidence.table import (
     AGE_PROFILE_READINGS,
     COUNT_COLUMNS,
@@ -58,11 +60,14 @@ __all__ = [
     "PARAMETERS",
     "READINGS",
     "SEED_IDS",
+    "SOURCE_LABELS",
     "STATISTICS",
     "STATUSES",
     "UNITS",
     "conflicts",
     "evidence",
     "read_evidence",
+    "source_label",
+    "source_labels",
     "validate_evidence",
 ]
