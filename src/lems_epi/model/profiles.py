@@ -15,7 +15,8 @@ variants below are shapes stated by the sources, not fitted onset distributions.
 
 Each profile is evaluated as the probability mass of a normal density (or a mixture of two) over
 the single year of age, ``Phi((x + 1 - mu) / sigma) - Phi((x - mu) / sigma)``, set to 0 below
-age 18 where the profile is adult-only. The top (open-ended) age of a population is treated as
+the profile's youngest age (:data:`MIN_AGES`): 18 where the profile is adult-only, 5 for
+``any-age``. The top (open-ended) age of a population is treated as
 one more single year. The scale of a profile does not matter: the risk model's constants absorb
 it.
 
@@ -32,8 +33,10 @@ older
     Normal, mean 62, SD 12, truncated below 18 [``assumption-age-older``]: seed 002's "more
     common in older people".
 any-age
-    Normal, mean 45, SD 20, *not* truncated [``assumption-age-any-age``]: seed 004's "any age,
-    including childhood"; about 1 case in 80 is a child under 15 in an even age structure.
+    Normal, mean 45, SD 20, truncated below 5 [``assumption-age-any-age``,
+    ``assumption-age-any-age-minimum``]: seed 004's "any age, including childhood". Childhood
+    is not infancy: the youngest age is 5, a stated assumption (neither the seeds nor the
+    literature notes give a youngest age), so no newborn or toddler has LEMS.
 bimodal
     Two normal components, peaks 35 and 60 (SD 10 each) [``assumption-age-bimodal``]: the
     non-paraneoplastic peaks near 35 and 60 years (McGraw-Hill chapter; Titulaer/Wirtz Dutch
@@ -47,10 +50,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-__all__ = ["ADULT_AGE", "NONPARANEOPLASTIC_PROFILES", "age_profile"]
+__all__ = ["ADULT_AGE", "ANY_AGE_MIN_AGE", "MIN_AGES", "NONPARANEOPLASTIC_PROFILES",
+           "age_profile"]
 
 #: Youngest age at which adult-only profiles are non-zero.
 ADULT_AGE = 18
+#: Youngest age of the ``any-age`` profile: "including in childhood" (seed 004) read as
+#: childhood, not infancy (evidence row ``assumption-age-any-age-minimum``).
+ANY_AGE_MIN_AGE = 5
 
 #: Non-paraneoplastic profiles: list of (weight_female, weight_male, mean, sd) components,
 #: whether truncated below ADULT_AGE, and the evidence id.
@@ -60,10 +67,16 @@ NONPARANEOPLASTIC_PROFILES = {
     "older": {"components": [(1.0, 1.0, 62.0, 12.0)], "adult": True,
               "source": "assumption-age-older"},
     "any-age": {"components": [(1.0, 1.0, 45.0, 20.0)], "adult": False,
+                "min_age": ANY_AGE_MIN_AGE,
                 "source": "assumption-age-any-age"},
     "bimodal": {"components": [(0.7, 0.3, 35.0, 10.0), (0.3, 0.7, 60.0, 10.0)], "adult": True,
                 "source": "assumption-age-bimodal"},
 }
+
+
+#: Youngest age at which each non-paraneoplastic profile is non-zero.
+MIN_AGES = {name: spec.get("min_age", ADULT_AGE if spec["adult"] else 0)
+            for name, spec in NONPARANEOPLASTIC_PROFILES.items()}
 
 
 def _mass(ages, mean, sd):
@@ -134,6 +147,8 @@ def age_profile(kind, ages, male, *, mean=None, sd=None) -> np.ndarray:
     >>> b = age_profile("bimodal", [35, 35], [False, True])
     >>> bool(b[0, 0] > b[0, 1])   # more young women than young men
     True
+    >>> age_profile("any-age", [0, 4, 5, 10], [False] * 4)[0] > 0   # childhood, not infancy
+    array([False, False,  True,  True])
     """
     ages = np.asarray(ages, dtype=float)[None, :]
     male = np.asarray(male, dtype=bool)[None, :]
@@ -154,6 +169,4 @@ def age_profile(kind, ages, male, *, mean=None, sd=None) -> np.ndarray:
     out = np.zeros(ages.shape)
     for w_female, w_male, mu, sigma in spec["components"]:
         out = out + np.where(male, w_male, w_female) * _mass(ages[0], mu, sigma)
-    if spec["adult"]:
-        out = np.where(ages >= ADULT_AGE, out, 0.0)
-    return out
+    return np.where(ages >= MIN_AGES[kind], out, 0.0)
