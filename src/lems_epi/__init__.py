@@ -36,6 +36,7 @@ _LAZY: dict[str, str] = {
     "sample_case_control": "lems_epi.simulate.case_control",
     "simulate_case_control": "lems_epi.simulate.case_control",
     "simulate_cohort": "lems_epi.simulate.cohort",
+    "simulate_areas": "lems_epi.simulate.areas",
     "simulate_counts": "lems_epi.simulate.counts",
     "simulate_followup": "lems_epi.simulate.followup",
     "write_simulation": "lems_epi.simulate.io",
@@ -64,6 +65,7 @@ _LAZY: dict[str, str] = {
     "kaplan_meier": "lems_epi.stats.survival",
     "median_survival": "lems_epi.stats.survival",
     "two_by_two": "lems_epi.stats.tables",
+    "funnel_limits": "lems_epi.stats.funnel",
 }
 _SUBPACKAGES = ("plots", "sensitivity", "stats")
 

@@ -1,6 +1,7 @@
 """Plotly figures for lems_epi results; each function returns a Figure and never shows it.
 
-Descriptive plots live in :mod:`lems_epi.plots.descriptive`; the sensitivity plots (tornado,
+Descriptive plots live in :mod:`lems_epi.plots.descriptive`, the funnel plot in
+:mod:`lems_epi.plots.funnel`; the sensitivity plots (tornado,
 probabilistic distribution, Sobol indices) in :mod:`lems_epi.plots.sensitivity`;
 :func:`setup_notebook` makes figures show in every notebook front end and HTML export.
 """
@@ -9,8 +10,8 @@ from lems_epi.plots.descriptive import (
     age_pyramid,
     crude_vs_standardized,
     forest_plot,
-    funnel_plot,
 )
+from lems_epi.plots.funnel import funnel_plot
 from lems_epi.plots.notebook import NOTEBOOK_RENDERER, setup_notebook
 from lems_epi.plots.sensitivity import distribution_plot, sobol_plot, tornado_plot
 

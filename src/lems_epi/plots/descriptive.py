@@ -1,4 +1,7 @@
-"""Descriptive figures: age pyramid, forest plot, funnel plot, crude vs standardised rates."""
+"""Descriptive figures: age pyramid, forest plot, crude vs standardised rates.
+
+The funnel plot lives in :mod:`lems_epi.plots.funnel`.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy import stats
 
 from lems_epi._validation import (
-    as_count_array,
-    as_float_array,
     check_columns,
-    check_conf_level,
 )
 from lems_epi.populations.banding import band_ages
 
-__all__ = ["age_pyramid", "crude_vs_standardized", "forest_plot", "funnel_plot"]
+__all__ = ["age_pyramid", "crude_vs_standardized", "forest_plot"]
 
 _FEMALE, _MALE = "#c0504d", "#4f81bd"
 
@@ -175,77 +174,6 @@ def forest_plot(table, *, estimate="estimate", label=None, lower="lower", upper=
                       showlegend=False)
     if log_x:
         fig.update_xaxes(type="log")
-    return fig
-
-
-def funnel_plot(data, *, events="events", person_time="person_time", label=None, per=1.0,
-                target=None, conf_levels=(0.95, 0.998), title="Funnel plot") -> go.Figure:
-    """Area rates against their person-time, with exact Poisson control limits.
-
-    For an area with person-time ``T``, the control limits at level ``1 - a`` are the exact
-    ``a/2`` and ``1 - a/2`` quantiles of a Poisson count with mean ``target * T``, divided by
-    ``T``: the limits inside which an area's rate falls with at least the given probability
-    when the area's true rate equals the target [1]_. Points outside the outer limits deserve a look; with many
-    areas some will fall outside the inner limits by chance alone.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per area with event counts and person-time.
-    events, person_time : str
-        Column names.
-    label : str, optional
-        Column naming the areas (shown on hover).
-    per : float
-        Rates are shown per ``per`` person-time units (e.g. 1e6).
-    target : float, optional
-        The reference rate per person-time unit; default the overall rate.
-    conf_levels : sequence of float
-        Levels of the control limits.
-    title : str
-        Figure title.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-
-    References
-    ----------
-    .. [1] Spiegelhalter DJ (2005). Funnel plots for comparing institutional performance.
-       Statistics in Medicine 24(8):1185-1202. https://doi.org/10.1002/sim.1970
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"events": [3, 10, 0], "person_time": [1e5, 4e5, 2e4]})
-    >>> fig = funnel_plot(d, per=1e5)
-    >>> len(fig.data)  # areas, target line, and two limits per level
-    6
-    """
-    check_columns(data, [events, person_time], caller="funnel_plot", name="data")
-    x = as_count_array(data[events], name=events, caller="funnel_plot")
-    t = as_float_array(data[person_time], name=person_time, caller="funnel_plot",
-                       allow_zero=False)
-    levels = [check_conf_level(c, caller="funnel_plot") for c in conf_levels]
-    rate0 = x.sum() / t.sum() if target is None else float(target)
-    grid = np.geomspace(t.min() * 0.8, t.max() * 1.25, 200)
-    hover = data[label].astype(str) if label is not None else None
-    fig = go.Figure(go.Scatter(x=t, y=x / t * per, mode="markers", name="areas",
-                               text=hover, marker={"color": "#1f3b73", "size": 7}))
-    fig.add_trace(go.Scatter(x=grid, y=np.full_like(grid, rate0 * per), mode="lines",
-                             name="target", line={"color": "black"}))
-    dashes = ["dash", "dot", "dashdot"]
-    for i, level in enumerate(levels):
-        mean = rate0 * grid
-        # limits of a Poisson count whose mean is the expected count at this person-time
-        lo = stats.poisson.ppf((1 - level) / 2, mean)
-        hi = stats.poisson.isf((1 - level) / 2, mean)
-        for bound, name in ((lo, "lower"), (hi, "upper")):
-            fig.add_trace(go.Scatter(x=grid, y=bound / grid * per, mode="lines",
-                                     name=f"{level:.1%} {name} limit",
-                                     line={"dash": dashes[i % 3], "color": "grey"}))
-    fig.update_layout(title=title, xaxis_title="person-time", xaxis_type="log",
-                      yaxis_title=_per_label(per))
     return fig
 
 

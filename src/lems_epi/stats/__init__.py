@@ -51,6 +51,9 @@ _LAZY: dict[str, str] = {
     "kaplan_meier": "lems_epi.stats.survival",
     "median_survival": "lems_epi.stats.survival",
     "two_by_two": "lems_epi.stats.tables",
+    "funnel_limits": "lems_epi.stats.funnel",
+    "funnel_outliers": "lems_epi.stats.funnel",
+    "overdispersion_estimate": "lems_epi.stats.funnel",
 }
 
 __all__ = sorted(_LAZY)
