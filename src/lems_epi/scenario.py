@@ -288,6 +288,26 @@ class Scenario:
         dp, dn = self.duration_paraneoplastic, self.duration_nonparaneoplastic
         return (s / dp) / (s / dp + (1 - s) / dn)
 
+    def check(self, *, population=None, unstated: str = "incident") -> pd.DataFrame:
+        """Where this scenario departs from the evidence: one row per derived quantity.
+
+        Each quantity the model derives (paraneoplastic share of new and of existing cases,
+        male, current- and ever-smoker shares and the share aged 50 or over by type, the share
+        under 18, the implied incidence) is compared with the range of the sources on the same
+        quantity; see :func:`lems_epi.model.evidence_check.check_scenario` for the reading
+        rules and the parameters.
+
+        Examples
+        --------
+        >>> c = Scenario.named("seed-base").check()
+        >>> "paraneoplastic share of incident cases" in set(
+        ...     c.loc[c["status"] == "outside every source", "quantity"])
+        True
+        """
+        from lems_epi.model.evidence_check import check_scenario
+
+        return check_scenario(self, population=population, unstated=unstated)
+
     # ------------------------------------------------------------------ constructors
     @classmethod
     def named(cls, name: str) -> Scenario:
