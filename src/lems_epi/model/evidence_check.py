@@ -207,7 +207,7 @@ def check_scenario(scenario, *, population=None, unstated: str = "incident") -> 
     >>> import lems_epi as le
     >>> check = le.Scenario.named("seed-base").check().set_index("key")
     >>> row = check.loc["paraneoplastic_share_incident"]
-    >>> round(row["scenario"], 2), row["status"]
+    >>> round(float(row["scenario"]), 2), row["status"]
     (0.94, 'outside every source')
     """
     from lems_epi.evidence import evidence, source_labels
