@@ -52,6 +52,8 @@ _LAZY: dict[str, str] = {
     "median_survival": "lems_epi.stats.survival",
     "two_by_two": "lems_epi.stats.tables",
     "funnel_limits": "lems_epi.stats.funnel",
+    "chiang_life_table": "lems_epi.stats.life_tables",
+    "life_expectancy": "lems_epi.stats.life_tables",
     "funnel_outliers": "lems_epi.stats.funnel",
     "overdispersion_estimate": "lems_epi.stats.funnel",
 }
