@@ -30,6 +30,9 @@ Import names from this package with ``from lems_epi.evidence import ...``: the t
 ``lems_epi.evidence`` is the function :func:`evidence`, which shadows the package attribute.
 """
 
+import sys
+import types
+
 from lems_epi.evidence.conflicts import CONFLICT_COLUMNS, READINGS, conflicts
 from lems_epi.evidence.labels import SOURCE_LABELS, source_label, source_labels
 from lems_epi.evidence.table import (
@@ -71,3 +74,18 @@ __all__ = [
     "source_labels",
     "validate_evidence",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """The evidence package, callable as :func:`evidence`.
+
+    ``lems_epi.evidence`` is meant to be the function; but once any module has imported this
+    package, Python sets the package as the attribute ``lems_epi.evidence``, hiding the function.
+    Calling the package calls the function, so ``le.evidence(...)`` works either way.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return evidence(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
