@@ -34,7 +34,13 @@ import sys
 import types
 
 from lems_epi.evidence.conflicts import CONFLICT_COLUMNS, READINGS, conflicts
-from lems_epi.evidence.labels import SOURCE_LABELS, source_label, source_labels
+from lems_epi.evidence.labels import (
+    SOURCE_LABELS,
+    label_sources,
+    source_label,
+    source_labels,
+    with_source_labels,
+)
 from lems_epi.evidence.table import (
     AGE_PROFILE_READINGS,
     COUNT_COLUMNS,
@@ -69,10 +75,12 @@ __all__ = [
     "UNITS",
     "conflicts",
     "evidence",
+    "label_sources",
     "read_evidence",
     "source_label",
     "source_labels",
     "validate_evidence",
+    "with_source_labels",
 ]
 
 

@@ -13,7 +13,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["SOURCE_LABELS", "SEED_FILE_PATTERN", "source_label", "source_labels"]
+__all__ = ["SOURCE_COLUMNS", "SOURCE_LABELS", "SEED_FILE_PATTERN", "label_sources",
+           "source_label", "source_labels", "with_source_labels"]
 
 #: a seed file name as stored in ``source_id`` (three digits, underscore, 16 hex digits)
 SEED_FILE_PATTERN = re.compile(r"\b(\d{3})_[0-9a-f]{16}\b")
@@ -169,3 +170,75 @@ def source_labels(keys, *, table: pd.DataFrame | None = None) -> list[str]:
     if rows is None and any(k not in SOURCE_LABELS for k in keys):
         rows = _lookup_table()
     return [source_label(k, table=rows) for k in keys]
+
+
+#: Columns that hold source or evidence ids in lems_epi's tables, labelled by
+#: :func:`with_source_labels`.
+SOURCE_COLUMNS = ("source_id", "source_low", "source_high", "sources", "evidence_ids")
+
+_PART = re.compile(r"^(?P<key>[^\s;()]+)(?P<rest>.*)$", re.S)
+
+
+def label_sources(text, *, table: pd.DataFrame | None = None) -> str:
+    """Label every source in a ``"; "``-separated list, keeping any words after each id.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"004_113001bf63506033; wirtz2003 (raised to the model's floor)"``.
+    table : pandas.DataFrame, optional
+        The evidence table (default: the shipped table).
+
+    Returns
+    -------
+    str
+        The same list with each id replaced by its label; repeated labels are shown once.
+
+    Examples
+    --------
+    >>> from lems_epi.evidence import label_sources
+    >>> label_sources("lit-wirtz2003-prevalence; orphanet (band)")
+    'Wirtz 2003, South Holland; Orphanet prevalence class (band)'
+    """
+    if not isinstance(text, str) or not text.strip():
+        return text
+    out = []
+    for part in text.split(";"):
+        match = _PART.match(part.strip())
+        if not match:
+            continue
+        label = source_label(match["key"], table=table) + match["rest"]
+        if label not in out:
+            out.append(label)
+    return "; ".join(out)
+
+
+def with_source_labels(frame: pd.DataFrame, columns=SOURCE_COLUMNS) -> pd.DataFrame:
+    """A copy of ``frame`` whose source columns show labels instead of ids.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any lems_epi table (the evidence table, ``conflicts()``, a one-way result, ...).
+    columns : sequence of str
+        Columns to label where present (default :data:`SOURCE_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The copy; other columns are unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from lems_epi.evidence import with_source_labels
+    >>> with_source_labels(pd.DataFrame({"source_id": ["wirtz2003"]}))["source_id"].tolist()
+    ['Wirtz 2003, South Holland']
+    """
+    out = frame.copy()
+    present = [c for c in columns if c in out.columns]
+    if present:
+        table = _lookup_table()
+        for c in present:
+            out[c] = out[c].map(lambda v: label_sources(v, table=table))
+    return out
