@@ -58,7 +58,12 @@ def tornado_plot(table, *, title=None) -> go.Figure:
         raise ValueError("tornado_plot: 'output_base' differs between rows; a tornado needs "
                          "one base case (one one_way() result).")
     centre = float(base[0])
+    from lems_epi.evidence.labels import label_sources
+
     order = table.iloc[::-1]  # plotly draws the first category at the bottom
+    # sources by their human labels ("Wirtz 2003, South Holland"), never by file names or ids
+    order = order.assign(source_low=order["source_low"].map(label_sources),
+                         source_high=order["source_high"].map(label_sources))
     # every parameter's low and high values with their sources also stand under its name, so
     # they stay readable when a bar is too narrow to hold its label
     ticks = [f"<b>{p}</b><br><span style='font-size:10px'>{_fmt(lo)} ({slo}) / "
