@@ -52,6 +52,10 @@ def _cmd_evidence(args) -> int:
                 raise CommandError(f"--columns: unknown column(s) {unknown or [args.columns]}; "
                                    f"choose from {', '.join(frame.columns)}.")
             frame = frame[wanted]
+    if args.format == "text":  # people read text: sources by their labels, not file names
+        from lems_epi.evidence import with_source_labels
+
+        frame = with_source_labels(frame)
     print(_table(frame, args.format))
     return 0
 
