@@ -36,3 +36,28 @@ def test_unknown_keys_and_text_with_seed_names():
     assert source_label("999_0123456789abcdef") == "Seed 999"
     with pytest.raises(TypeError, match="key"):
         source_label(4)
+
+
+def test_cli_evidence_text_shows_labels(capsys):
+    from lems_epi.cli import main
+
+    assert main(["evidence", "--parameter", "prevalence", "--columns",
+                 "evidence_id,source_id"]) == 0
+    out = capsys.readouterr().out
+    assert "Seed 004 · DiseaseMaps.org (2026)" in out
+    assert not SEED_NAME.search(out)
+
+
+def test_tornado_bars_show_labels():
+    import pandas as pd
+
+    from lems_epi.plots import tornado_plot
+
+    t = pd.DataFrame({"parameter": ["prevalence"], "low": [2.3e-6], "high": [1e-5],
+                      "source_low": ["wirtz2003"], "source_high": ["004_113001bf63506033"],
+                      "output_base": [10.0], "output_low": [4.0], "output_high": [14.0]})
+    fig = tornado_plot(t)
+    text = " ".join(str(v) for tr in fig.data for v in list(tr.text) + list(tr.y))
+    assert "Wirtz 2003, South Holland" in text
+    assert "Seed 004 · DiseaseMaps.org (2026)" in text
+    assert not SEED_NAME.search(text)
