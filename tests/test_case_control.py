@@ -85,9 +85,9 @@ def test_matching_refuses_too_few_controls(scenario):
     cohort = simulate_cohort(scenario.replace(prevalence=0.05), 2000, rng=4)
     assert cohort["lems"].sum() > 40
     with pytest.raises(ValueError, match=r"matching strata have fewer than 30 non-cases per case"):
-        sample_case_control(cohort, 30, matched_on=["sex", "age"], rng=1)
+        sample_case_control(cohort, controls_per_case=30, matched_on=["sex", "age"], rng=1)
     with pytest.raises(ValueError, match="need .* controls but the cohort has only"):
-        sample_case_control(cohort, 60, rng=1)
+        sample_case_control(cohort, controls_per_case=60, rng=1)
 
 
 def test_no_cases_refused(scenario):

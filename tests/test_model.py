@@ -35,7 +35,7 @@ def _case_mean_age(table, column):
 
 # ------------------------------------------------------------------ strata
 def test_columns_and_whole_person_split_keeps_each_age_sex_total():
-    t = expected_counts("seed-base")
+    t = expected_counts("seed-base", population=None)
     assert list(t.columns) == COLUMNS
     assert len(t) == 100 * 2 * 3
     assert list(t["smoking"].iloc[:3]) == ["never", "former", "current"]
@@ -75,7 +75,7 @@ def test_population_with_smoking_column_is_used_as_is():
 @pytest.mark.parametrize("scenario", _all_scenarios(), ids=lambda s: s.name + "/"
                          + s.paraneoplastic_share_of)
 def test_calibration_in_reference_population(scenario):
-    t = expected_counts(scenario)
+    t = expected_counts(scenario, population=None)
     cases = t["expected_cases"].sum()
     para = t["expected_paraneoplastic"].sum()
     prev = cases / t["population"].sum()
@@ -89,7 +89,7 @@ def test_calibration_in_reference_population(scenario):
 def test_incident_share_is_converted_with_durations():
     s = Scenario.named("seed-base").replace(paraneoplastic_share_of="incident",
                                             paraneoplastic_share=0.5)
-    t = expected_counts(s)
+    t = expected_counts(s, population=None)
     share = t["expected_paraneoplastic"].sum() / t["expected_cases"].sum()
     # 0.5 * 2.04 / (0.5 * 2.04 + 0.5 * 25) = 2.04 / 27.04
     assert share == pytest.approx(2.04 / 27.04, rel=1e-12)
@@ -100,8 +100,8 @@ def test_incident_share_is_converted_with_durations():
 
 def test_other_population_gives_other_crude_figures_with_same_risks():
     s = _shares("seed-base")
-    dk = expected_counts(s)
-    fi = expected_counts(s, "finland-2016")
+    dk = expected_counts(s, population=None)
+    fi = expected_counts(s, population="finland-2016")
     prev_fi = fi["expected_cases"].sum() / fi["population"].sum()
     assert abs(prev_fi / s.prevalence - 1) > 1e-3
     # same stratum risk for the same (age, sex, smoking) stratum
@@ -110,7 +110,7 @@ def test_other_population_gives_other_crude_figures_with_same_risks():
     m = m[(m["population_dk"] > 0) & (m["population_fi"] > 0)]
     np.testing.assert_allclose(m["expected_cases_dk"] / m["population_dk"],
                                m["expected_cases_fi"] / m["population_fi"], rtol=1e-12)
-    rep = le.calibration_report(s, "finland-2016").set_index("quantity")
+    rep = le.calibration_report(s, population="finland-2016").set_index("quantity")
     assert "finland-2016" in rep.loc["prevalence", "note"]
     assert abs(rep.loc["prevalence", "relative_error"]) > 1e-3
 
@@ -119,7 +119,7 @@ def test_other_population_gives_other_crude_figures_with_same_risks():
 def test_paraneoplastic_profile_adults_with_mean_near_target():
     for name in NAMED:
         s = Scenario.named(name)
-        t = expected_counts(s)
+        t = expected_counts(s, population=None)
         assert t.loc[t["age"] < 18, "expected_paraneoplastic"].sum() == 0
         mean = _case_mean_age(t, "expected_paraneoplastic")
         assert abs(mean - s.age_paraneoplastic_mean) < 3.0
@@ -132,7 +132,7 @@ def test_nonparaneoplastic_profiles_order_and_children():
     base = Scenario.named("seed-base")
     means, children = {}, {}
     for v in ("younger", "older", "any-age", "bimodal"):
-        t = expected_counts(base.replace(age_profile_nonparaneoplastic=v))
+        t = expected_counts(base.replace(age_profile_nonparaneoplastic=v), population=None)
         means[v] = _case_mean_age(t, "expected_nonparaneoplastic")
         children[v] = t.loc[t["age"] < 15, "expected_nonparaneoplastic"].sum() / \
             t["expected_nonparaneoplastic"].sum()
@@ -144,7 +144,7 @@ def test_nonparaneoplastic_profiles_order_and_children():
 
 def test_bimodal_women_younger_men_older():
     s = Scenario.named("seed-base").replace(age_profile_nonparaneoplastic="bimodal")
-    t = expected_counts(s)
+    t = expected_counts(s, population=None)
     young = t[t["age"] < 45].groupby("sex", observed=True)["expected_nonparaneoplastic"].sum()
     old = t[t["age"] >= 60].groupby("sex", observed=True)["expected_nonparaneoplastic"].sum()
     assert young["female"] > young["male"]
@@ -154,7 +154,7 @@ def test_bimodal_women_younger_men_older():
 # ------------------------------------------------------------------ shares -> relative risks
 def test_solved_relative_risks_reproduce_target_shares():
     s = _shares("seed-base")
-    t = expected_counts(s)
+    t = expected_counts(s, population=None)
     male = t["sex"] == "male"
     ever = t["smoking"] != "never"
     for typ, q_m, q_s in (("paraneoplastic", 0.72, 0.98), ("nonparaneoplastic", 0.45, 0.5)):
@@ -178,8 +178,8 @@ def test_resolve_returns_rr_form_with_same_risks():
     assert r.smoker_share_nonparaneoplastic is None
     assert r.male_rr_paraneoplastic > 1
     assert "solved from male_share_paraneoplastic=0.72" in r.description
-    np.testing.assert_allclose(expected_counts(r)["expected_cases"],
-                               expected_counts(s)["expected_cases"], rtol=1e-9)
+    np.testing.assert_allclose(expected_counts(r, population=None)["expected_cases"],
+                               expected_counts(s, population=None)["expected_cases"], rtol=1e-9)
 
 
 # ------------------------------------------------------------------ batch
@@ -198,7 +198,7 @@ def test_batch_equals_one_at_a_time():
     for pop in (None, "finland-2016"):
         res = batch_expected(params, pop, base=base, chunk_size=2)
         for i, row in params.iterrows():
-            one = expected_counts(base.replace(**row.to_dict()), pop)
+            one = expected_counts(base.replace(**row.to_dict()), population=pop)
             np.testing.assert_allclose(res.paraneoplastic[i], one["expected_paraneoplastic"],
                                        rtol=1e-10)
             np.testing.assert_allclose(res.sclc[i], one["expected_sclc"], rtol=1e-10)
@@ -221,16 +221,16 @@ def test_batch_reduce_and_rr_columns():
 # ------------------------------------------------------------------ bad input
 def test_bad_input_errors():
     with pytest.raises(ValueError, match="unknown population 'sweden-2013'"):
-        expected_counts("seed-base", "sweden-2013")
+        expected_counts("seed-base", population="sweden-2013")
     with pytest.raises(TypeError, match="'scenario' must be a Scenario"):
         expected_counts(3.0)
     s = Scenario.named("seed-base").replace(prevalence=0.5, age_paraneoplastic_sd=0.5)
     with pytest.raises(ValueError, match="probability exceeds 1"):
-        expected_counts(s)
+        expected_counts(s, population=None)
     s = Scenario.named("seed-base").replace(smoking_rr_nonparaneoplastic=None,
                                             smoker_share_nonparaneoplastic=0.05)
     with pytest.raises(ValueError, match="smoker_share_nonparaneoplastic cannot be reached"):
-        expected_counts(s)
+        expected_counts(s, population=None)
     with pytest.raises(ValueError, match="unknown parameter column"):
         batch_expected(pd.DataFrame({"prevalance": [1e-6]}))
     with pytest.raises(ValueError, match="'prevalence' must be a proportion"):
@@ -276,7 +276,7 @@ def test_literature_scenario_reproduces_published_shares():
 
 def test_literature_current_smokers_by_hand():
     """Current smokers among paraneoplastic cases summed from the stratum table by hand."""
-    t = le.expected_counts(Scenario.named("literature"))
+    t = le.expected_counts(Scenario.named("literature"), population=None)
     para = t.groupby("smoking", observed=True)["expected_paraneoplastic"].sum()
     assert para["current"] / para.sum() == pytest.approx(0.86, rel=1e-9)
     assert (para["current"] + para["former"]) / para.sum() == pytest.approx(0.98, rel=1e-9)

@@ -11,8 +11,8 @@ from lems_epi.sensitivity import one_way, probabilistic, uniform
 
 @pytest.fixture(scope="module")
 def tornado_table():
-    return one_way("expected_sclc_cases", "seed-base",
-                   {"prevalence": (4e-6, 1e-5), "sclc_share": (0.5, 0.9),
+    return one_way("expected_sclc_cases", base="seed-base",
+                   ranges={"prevalence": (4e-6, 1e-5), "sclc_share": (0.5, 0.9),
                     "age_paraneoplastic_mean": (58.0, 67.1)})
 
 
@@ -51,8 +51,8 @@ def test_distribution_plot_marks_median_and_interval():
     assert fig.data[0].type == "histogram"
     assert len(fig.data[0].x) == 300
     xs = sorted(shape.x0 for shape in fig.layout.shapes)
-    s = r.summary.iloc[0]
-    np.testing.assert_allclose(xs, sorted([s["median"], s["lower"], s["upper"]]))
+    s = r.table.iloc[0]
+    np.testing.assert_allclose(xs, sorted([s["estimate"], s["lower"], s["upper"]]))
 
 
 def test_sobol_plot_error_bars_reach_the_limits():

@@ -1,4 +1,4 @@
-"""Tests of lems_epi.simulate.scale (cohorts on Dask) and lems_epi.stats._dask (aggregate).
+"""Tests of lems_epi.simulate.scale (cohorts on Dask) and lems_epi.stats.dask_reduce (aggregate).
 
 Identity: a dask cohort is made of the very blocks of the in-memory cohort, so for the same
 ``rng`` its computed frame must equal :func:`lems_epi.simulate_cohort` exactly (values, dtypes,
@@ -29,14 +29,14 @@ import pandas as pd
 import pytest
 
 from lems_epi import Scenario, rates, simulate_cohort, standardize_direct
-from lems_epi.simulate.cohort import BLOCK_SIZE, cohort_plan
+from lems_epi.simulate.blocks import BLOCK_SIZE, cohort_plan
 from lems_epi.simulate.scale import (
     _cohort_partition,
     aggregate,
     partition_blocks,
     simulate_cohort_dask,
 )
-from lems_epi.stats._dask import as_stratum_table
+from lems_epi.stats.dask_reduce import as_stratum_table
 
 # three blocks, the last one partial
 N = 2 * BLOCK_SIZE + 54_321
@@ -307,7 +307,7 @@ def test_public_entry_points_accept_dask():
                                      single_year_ages=True, open_top_age=99)
     std_eager = le.standardize_direct(pdf, "esp2013", events="lems", person_time=None,
                                       age="age", single_year_ages=True, open_top_age=99)
-    np.testing.assert_allclose(std_lazy[["rate", "lower", "upper"]].to_numpy(float),
-                               std_eager[["rate", "lower", "upper"]].to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(std_lazy[["estimate", "lower", "upper"]].to_numpy(float),
+                               std_eager[["estimate", "lower", "upper"]].to_numpy(float), rtol=1e-12)
     with pytest.raises(ValueError, match="'engine'"):
         le.simulate_cohort(s, 10, engine="spark")

@@ -1,6 +1,8 @@
 """Tests of lems_epi.sensitivity: Sobol indices, sampling, outputs, one-way, grid, PSA."""
 
+import dataclasses
 import math
+import re
 import warnings
 
 import numpy as np
@@ -49,7 +51,7 @@ def _ishigami_indices(a=7.0, b=0.1):
 
 def test_ishigami_recovers_analytic_indices():
     dists = {k: stats.uniform(-PI, 2 * PI) for k in ("x1", "x2", "x3")}
-    t = sobol(_ishigami, dists, n=2 ** 13, rng=20240501)
+    t = sobol(_ishigami, dists, n=2 ** 13, rng=20240501).indices
     first, total = _ishigami_indices()
     assert list(t["parameter"]) == ["x1", "x2", "x3"]
     np.testing.assert_allclose(t["first_order"], first, atol=0.03)
@@ -65,16 +67,16 @@ def test_linear_indices_are_proportional_to_variance_contributions():
              "d": stats.uniform(-1, 1)}
     var = np.array([1.0, 4 / 12, 4.0, 1 / 12])
     share = coef ** 2 * var / np.sum(coef ** 2 * var)
-    t = sobol(lambda df: df.to_numpy() @ coef, dists, n=2 ** 12, rng=3)
+    t = sobol(lambda df: df.to_numpy() @ coef, dists, n=2 ** 12, rng=3).indices
     np.testing.assert_allclose(t["first_order"], share, atol=0.02)
     np.testing.assert_allclose(t["total_order"], share, atol=0.02)
 
 
 def test_sobol_same_rng_same_table_and_different_rng_differs():
     dists = {k: stats.uniform(-PI, 2 * PI) for k in ("x1", "x2", "x3")}
-    a = sobol(_ishigami, dists, n=2 ** 12, rng=11)
-    b = sobol(_ishigami, dists, n=2 ** 12, rng=11)
-    c = sobol(_ishigami, dists, n=2 ** 12, rng=12)
+    a = sobol(_ishigami, dists, n=2 ** 12, rng=11).indices
+    b = sobol(_ishigami, dists, n=2 ** 12, rng=11).indices
+    c = sobol(_ishigami, dists, n=2 ** 12, rng=12).indices
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["first_order"], c["first_order"])
 
@@ -91,10 +93,43 @@ def test_sobol_refuses_non_power_of_two_and_bad_func():
         sobol(lambda df: df["a"], {"a": 3.0}, n=256)
 
 
-def test_sobol_warns_when_unconverged_and_names_n():
+def test_sobol_notes_when_unconverged_and_names_n_and_warns_only_if_asked():
     dists = {k: stats.uniform(-PI, 2 * PI) for k in ("x1", "x2", "x3")}
+    res = sobol(_ishigami, dists, n=64, rng=1)  # no warning by default (filterwarnings=error)
+    assert not res.converged
+    assert re.search(r"Try n=\d+", res.notes[0])
+    assert "Note: not converged" in str(res.summary())
     with pytest.warns(ConvergenceWarning, match=r"Try n=\d+"):
-        sobol(_ishigami, dists, n=64, rng=1)
+        sobol(_ishigami, dists, n=64, rng=1, on_unconverged="warn")
+
+
+def test_sobol_result_is_on_the_contract_and_converged_note_at_large_n():
+    from lems_epi.stats.contract import AnalysisResult, check_contract
+
+    dists = {"a": stats.uniform(0, 1), "b": stats.uniform(0, 2)}
+    res = sobol(lambda df: df["a"] + df["b"], dists, n=4096, rng=1)
+    assert isinstance(res, AnalysisResult)
+    check_contract(res.table)
+    assert res.table["measure"].tolist() == ["first_order", "total_order"] * 2
+    assert res.table["parameter"].tolist() == ["a", "a", "b", "b"]
+    assert res.converged
+    assert res.notes[0].startswith("converged")
+    # analytic: Var(a) = 1/12, Var(b) = 4/12, so a explains 1/5 and b 4/5
+    np.testing.assert_allclose(res.table["estimate"], [0.2, 0.2, 0.8, 0.8], atol=0.03)
+    assert res.plot().data[0].type == "bar"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.table = None
+
+
+def test_sobol_index_at_zero_is_not_called_negative():
+    """A parameter the output ignores has indices of exactly 0 (up to rounding): that is not
+    'negative', whatever the sign of the rounding error."""
+    dists = {"a": stats.uniform(0, 1), "b": stats.uniform(0, 1)}
+    res = sobol(lambda df: 3 * df["a"], dists, n=1024, rng=2)
+    b = res.indices.set_index("parameter").loc["b"]
+    assert abs(b["first_order"]) < 1e-12
+    assert abs(b["total_order"]) < 1e-12
+    assert "negative" not in res.notes[0]
 
 
 # ---------------------------------------------------------------------- sampling
@@ -172,7 +207,7 @@ def test_evidence_ranges_and_distributions_cover_the_sources():
 # ---------------------------------------------------------------------- outputs
 @pytest.fixture(scope="module")
 def base_table():
-    return expected_counts(le.Scenario.named("seed-base"), "finland-2016")
+    return expected_counts(le.Scenario.named("seed-base"), population="finland-2016")
 
 
 def test_named_outputs_match_the_stratum_table(base_table):
@@ -202,7 +237,7 @@ def test_named_outputs_match_the_stratum_table(base_table):
 
 def test_a_scenario_function_works_like_a_named_output():
     def sclc_in_finland(s):
-        return expected_counts(s, "finland-2016")["expected_sclc"].sum()
+        return expected_counts(s, population="finland-2016")["expected_sclc"].sum()
 
     params = pd.DataFrame({"sclc_share": [0.5, 0.9], "prevalence": [3e-6, 8e-6]})
     np.testing.assert_allclose(evaluate(sclc_in_finland, params),
@@ -230,11 +265,11 @@ def test_one_way_is_sorted_and_centred():
     base = le.Scenario.named("seed-base")
     ranges = {"prevalence": (4e-6, 1e-5), "sclc_share": (0.5, 0.9),
               "age_paraneoplastic_mean": (58.0, 67.1)}
-    t = one_way("expected_sclc_cases", base, ranges)
+    t = one_way("expected_sclc_cases", base=base, ranges=ranges)
     assert list(t.columns) == ["parameter", "low", "high", "source_low", "source_high",
                                "output_base", "output_low", "output_high", "swing"]
     assert list(t["swing"]) == sorted(t["swing"], reverse=True)
-    value_base = expected_counts(base, "finland-2016")["expected_sclc"].sum()
+    value_base = expected_counts(base, population="finland-2016")["expected_sclc"].sum()
     np.testing.assert_allclose(t["output_base"], value_base, rtol=1e-10)
     row = t.set_index("parameter").loc["prevalence"]
     # expected cases are proportional to the prevalence target
@@ -242,7 +277,7 @@ def test_one_way_is_sorted_and_centred():
     assert row["output_high"] == pytest.approx(value_base * 1e-5 / 7e-6, rel=1e-10)
     moved = base.replace(age_paraneoplastic_mean=58.0)
     assert t.set_index("parameter").loc["age_paraneoplastic_mean", "output_low"] == \
-        pytest.approx(expected_counts(moved, "finland-2016")["expected_sclc"].sum(), rel=1e-10)
+        pytest.approx(expected_counts(moved, population="finland-2016")["expected_sclc"].sum(), rel=1e-10)
     assert (t["swing"] == (t["output_high"] - t["output_low"]).abs()).all()
 
 
@@ -257,7 +292,7 @@ def test_one_way_defaults_from_evidence_include_the_age_variant():
 
 # ---------------------------------------------------------------------- grid
 def test_scenario_grid_combines_every_source_value():
-    g = scenario_grid("expected_cases", {
+    g = scenario_grid("expected_cases", choices={
         "prevalence": {"wirtz2003": 2.32e-6, "seed004": 7e-6},
         "age_profile_nonparaneoplastic": ["younger", "older", "bimodal"]})
     assert g["scenario"].nunique() == 6
@@ -270,11 +305,11 @@ def test_scenario_grid_combines_every_source_value():
         age_profile_nonparaneoplastic=one.set_index("parameter").loc[
             "age_profile_nonparaneoplastic", "value"])
     assert one["output"].iloc[0] == pytest.approx(
-        expected_counts(s, "finland-2016")["expected_cases"].sum(), rel=1e-10)
+        expected_counts(s, population="finland-2016")["expected_cases"].sum(), rel=1e-10)
 
 
 def test_scenario_grid_default_and_size_limit():
-    g = scenario_grid("expected_sclc_cases", ["sclc_share"])
+    g = scenario_grid("expected_sclc_cases", choices=["sclc_share"])
     assert set(g["source"]) >= {"livingwithlems", "merino-ramirez2016"}
     with pytest.raises(ValueError, match="max_scenarios"):
         scenario_grid("expected_cases", max_scenarios=10)
@@ -287,8 +322,9 @@ def test_probabilistic_is_reproducible_and_summarises_samples():
     b = probabilistic("expected_sclc_cases", dists, n=400, rng=2)
     pd.testing.assert_frame_equal(a.samples, b.samples)
     v = a.samples["output"].to_numpy()
-    s = a.summary.iloc[0]
-    assert s["median"] == pytest.approx(np.median(v))
+    s = a.table.iloc[0]
+    assert s["measure"] == "median"
+    assert s["estimate"] == pytest.approx(np.median(v))
     assert s["lower"] == pytest.approx(np.quantile(v, 0.025))
     assert s["upper"] == pytest.approx(np.quantile(v, 0.975))
     assert a.rank_correlation.loc[0, "parameter"] == "prevalence"
@@ -315,7 +351,7 @@ def test_sobol_on_named_output_in_target_population():
              "male_share_nonparaneoplastic": uniform(0.312, 0.5)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        t = sobol("male_to_female_ratio", dists, n=512, rng=6).set_index("parameter")
+        t = sobol("male_to_female_ratio", dists, n=512, rng=6).indices.set_index("parameter")
     assert t.loc["prevalence", "total_order"] < 0.01   # a ratio does not depend on prevalence
     assert t.loc["male_share_nonparaneoplastic", "total_order"] > 0.05
     assert t.loc["paraneoplastic_share", "total_order"] > 0.05
@@ -348,6 +384,6 @@ def test_sobol_default_distributions_follow_the_base_scenario():
     non-paraneoplastic smoker shares start higher than seed-base's; the default Sobol sample
     must respect the base it is given (it used seed-base's ranges and failed)."""
     res = sobol("share_smokers_among_cases", None, n=256, rng=1, base="literature",
-                tolerance=0.5)
+                tolerance=0.5).indices
     assert set(res["parameter"]) >= {"smoker_share_nonparaneoplastic", "prevalence"}
     assert np.isfinite(res["total_order"]).all()

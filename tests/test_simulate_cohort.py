@@ -1,4 +1,4 @@
-"""Tests of lems_epi.simulate.cohort (simulate_cohort, simulate_block) and simulate.io.
+"""Tests of lems_epi.simulate.cohort and .blocks (simulate_cohort, simulate_block) and simulate.io.
 
 Statistical tests: every person of a simulated cohort is, independently, in stratum h with the
 stratum's population share w_h, and a case of type t with the stratum probability p_th (the
@@ -15,14 +15,14 @@ from scipy import stats
 
 from lems_epi import Scenario
 from lems_epi.model import expected_counts
-from lems_epi.simulate.cohort import (
+from lems_epi.simulate.blocks import (
     BLOCK_SIZE,
     COLUMNS,
     cohort_meta,
     cohort_plan,
     simulate_block,
-    simulate_cohort,
 )
+from lems_epi.simulate.cohort import simulate_cohort
 from lems_epi.simulate.counts import simulate_counts
 from lems_epi.simulate.io import write_simulation
 
@@ -204,8 +204,12 @@ def test_bad_rng(scenario, rng, error):
 
 
 def test_bad_scenario_population_block(scenario):
-    with pytest.raises(TypeError, match="'scenario'"):
-        simulate_cohort("seed-base", 10, rng=1)
+    with pytest.raises(TypeError, match="'scenario' must be a Scenario or a scenario name"):
+        simulate_cohort(1.5, 10, rng=1)
+    with pytest.raises(ValueError, match="unknown scenario 'seed-mid'"):
+        simulate_cohort("seed-mid", 10, rng=1)
+    assert simulate_cohort("seed-base", 10, rng=1).equals(simulate_cohort(scenario, 10, rng=1)) \
+        or scenario.name != "seed-base"
     with pytest.raises(TypeError, match="'population'"):
         simulate_cohort(scenario, 10, rng=1, population=3)
     plan = cohort_plan(scenario, 10)
@@ -252,7 +256,7 @@ def test_write_simulation_counts(tmp_path):
     out = tmp_path / "counts.parquet"
     info = write_simulation("seed-base", None, out, rng=6, kind="counts")
     assert info.kind == "counts"
-    assert "600 strata" in str(info)
+    assert "606 strata" in str(info)  # finland-2016, the default population
     back = pd.read_parquet(out)
     expected = simulate_counts(Scenario.named("seed-base"), rng=6)
     assert back["cases"].tolist() == expected["cases"].tolist()

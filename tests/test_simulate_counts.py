@@ -36,7 +36,8 @@ def big_population() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def big_counts(big_population) -> pd.DataFrame:
-    return simulate_counts(Scenario.named("seed-base"), big_population, rng=20240501)
+    return simulate_counts(Scenario.named("seed-base"), population=big_population,
+                           rng=20240501)
 
 
 def test_columns_and_invariants():
@@ -111,28 +112,29 @@ def test_sclc_within_paraneoplastic(big_counts):
 
 def test_same_rng_same_counts_and_different_rng_different(big_population):
     s = Scenario.named("seed-base")
-    a = simulate_counts(s, big_population, rng=7)
-    b = simulate_counts(s, big_population, rng=7)
+    a = simulate_counts(s, population=big_population, rng=7)
+    b = simulate_counts(s, population=big_population, rng=7)
     pd.testing.assert_frame_equal(a, b)
-    c = simulate_counts(s, big_population, rng=8)
+    c = simulate_counts(s, population=big_population, rng=8)
     # about 70,000 cases spread over 600 strata: two independent draws never coincide
     assert not a["cases"].equals(c["cases"])
     g1, g2 = np.random.default_rng(5).spawn(2)
-    assert not simulate_counts(s, big_population, rng=g1)["cases"].equals(
-        simulate_counts(s, big_population, rng=g2)["cases"])
+    assert not simulate_counts(s, population=big_population, rng=g1)["cases"].equals(
+        simulate_counts(s, population=big_population, rng=g2)["cases"])
 
 
 def test_population_name_and_table_give_same_structure():
     s = Scenario.named("seed-base")
-    by_name = simulate_counts(s, "finland-2016", rng=3)
-    by_table = simulate_counts(s, population("finland-2016"), rng=3)
+    by_name = simulate_counts(s, population="finland-2016", rng=3)
+    by_table = simulate_counts(s, population=population("finland-2016"), rng=3)
     pd.testing.assert_frame_equal(by_name, by_table)
     assert int(by_name["age"].max()) == 100
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"scenario": "seed-base"}, TypeError, "'scenario' must be a lems_epi.Scenario"),
-    ({"population": 5}, TypeError, "'population' must be None"),
+    ({"scenario": 7}, TypeError, "'scenario' must be a Scenario or a scenario name"),
+    ({"scenario": "seed-mid"}, ValueError, "unknown scenario 'seed-mid'"),
+    ({"population": 5}, TypeError, "'population' must be a population name"),
     ({"rng": -1}, ValueError, "'rng' as an int must be >= 0"),
     ({"rng": 1.5}, TypeError, "'rng' must be None"),
     ({"rng": "seed"}, TypeError, "'rng' must be None"),
@@ -146,7 +148,7 @@ def test_bad_arguments(kwargs, error, match):
 def test_bad_population_table():
     bad = population("denmark-2013").assign(population=-1)
     with pytest.raises(ValueError, match="population"):
-        simulate_counts(Scenario.named("seed-base"), bad, rng=1)
+        simulate_counts(Scenario.named("seed-base"), population=bad, rng=1)
 
 
 def test_stratum_probabilities_rejects_impossible_tables():
@@ -154,3 +156,14 @@ def test_stratum_probabilities_rejects_impossible_tables():
                       "expected_sclc": [1.0], "expected_nonparaneoplastic": [5.0]})
     with pytest.raises(ValueError, match="probabilities outside"):
         stratum_probabilities(t)
+
+
+def test_a_scenario_name_works_and_default_population_is_the_package_default():
+    from lems_epi.scenario import DEFAULT_POPULATION
+
+    by_name = simulate_counts("seed-base", rng=5)
+    by_object = simulate_counts(Scenario.named("seed-base"), population=DEFAULT_POPULATION,
+                                rng=5)
+    pd.testing.assert_frame_equal(by_name, by_object)
+    assert int(by_name["population"].sum()) == int(population(DEFAULT_POPULATION)[
+        "population"].sum())

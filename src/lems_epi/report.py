@@ -16,18 +16,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lems_epi.scenario import DEFAULT_POPULATION
+
 __all__ = ["build_report", "write_report"]
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
-margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;
+margin:2em auto;padding:0 1.2em;color:#222;line-height:1.5;font-size:17px}
 h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:2em;border-bottom:2px solid #1f3b73;
 padding-bottom:.2em} h3{margin-top:1.4em}
-p.caption{color:#333;background:#f4f6fa;border-left:4px solid #1f3b73;padding:.6em .9em}
-table.lems{border-collapse:collapse;font-size:.85em;margin:.8em 0;width:100%}
-table.lems th,table.lems td{border:1px solid #ccc;padding:3px 7px;text-align:left;
-vertical-align:top} table.lems th{background:#eef1f7}
-.meta{color:#555;font-size:.9em} nav a{margin-right:1em}
+p.caption{color:#333;background:#f4f6fa;border-left:4px solid #1f3b73;padding:.6em .9em;
+max-width:75ch}
+div.figure{max-width:100%;overflow:hidden}
+div.table{max-width:100%;overflow-x:auto;margin:.8em 0}
+table.lems{border-collapse:collapse;font-size:.9em}
+table.lems th,table.lems td{border:1px solid #ccc;padding:4px 8px;text-align:left;
+vertical-align:top;overflow-wrap:normal;word-break:normal;hyphens:none}
+table.lems th{background:#eef1f7}
+table.lems td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+table.lems td.text{min-width:16ch;max-width:42ch}
+table.lems details summary{cursor:pointer;color:#1f3b73}
+table.lems details[open] summary{margin-bottom:.3em}
+.meta{color:#555;font-size:.9em}
+nav.contents{background:#f7f8fb;border:1px solid #dde2ee;padding:.4em 1.2em;margin:1em 0;
+max-width:75ch} nav.contents h2{margin:.4em 0;border:none;font-size:1.15em}
+nav.contents ol{margin:.3em 0 .6em;padding-left:1.4em}
 """
 
 #: Standards used for the crude-vs-standardised comparison.
@@ -49,10 +63,56 @@ def _fmt(x, digits=3) -> str:
     return f"{x:.{digits}g}"
 
 
+#: A cell longer than this is folded (``<details>``): its first words, the rest on a click.
+FOLD_CHARS = 90
+
+
+def number_for_people(value) -> str:
+    """A number as a reader wants it: 3 significant figures, small rates per million.
+
+    Examples
+    --------
+    >>> [number_for_people(v) for v in (7e-06, 0.5504, 2.4e-16, 1234567.0, 58.69, float("nan"))]
+    ['7 per million', '0.55', '0', '1,234,567', '58.7', '']
+    """
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    v = float(value)
+    if not np.isfinite(v):
+        return ""
+    if abs(v) < 1e-9:
+        return "0"
+    if abs(v) < 1e-3:
+        return f"{float(f'{v * 1e6:.3g}'):g} per million"
+    if abs(v) >= 1e4 or float(v).is_integer():
+        return f"{round(v):,}" if abs(v) >= 1e4 else f"{v:g}"
+    return f"{float(f'{v:.3g}'):g}"
+
+
+def _cell(value) -> str:
+    """One table cell: numbers right-aligned for people, long text folded."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"<td class='num'>{html.escape(number_for_people(value))}</td>"
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if len(text) <= 30:
+        return f"<td>{html.escape(text)}</td>"
+    if len(text) <= FOLD_CHARS:
+        return f"<td class='text'>{html.escape(text)}</td>"
+    head = text[:60].rsplit(" ", 1)[0]
+    return (f"<td class='text'><details><summary>{html.escape(head)} …</summary>"
+            f"{html.escape(text)}</details></td>")
+
+
 def _table_html(frame: pd.DataFrame, max_rows: int = 60) -> str:
+    """A table that fits the page: headers as words, numbers for people, long text folded."""
     shown = frame.head(max_rows)
-    out = shown.to_html(index=False, classes="lems", border=0, na_rep="",
-                        float_format=lambda v: f"{v:.4g}")
+    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in shown.columns)
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>"
+                   for row in shown.itertuples(index=False, name=None))
+    out = (f"<div class='table'><table class='lems'><thead><tr>{head}</tr></thead>"
+           f"<tbody>{body}</tbody></table></div>")
     if len(frame) > max_rows:
         out += f"<p class='meta'>({len(frame) - max_rows} more rows not shown)</p>"
     return out
@@ -89,8 +149,9 @@ class _Builder:
     def render(self, title: str, meta: str) -> str:
         from plotly.offline import get_plotlyjs
 
-        nav = " ".join(f"<a href='#{s.anchor}'>{html.escape(s.title)}</a>"
-                       for s in self.sections)
+        items = "".join(f"<li><a href='#{s.anchor}'>{html.escape(s.title.split('. ', 1)[-1])}"
+                        "</a></li>" for s in self.sections)
+        nav = f"<h2>Contents</h2><ol>{items}</ol>"
         body = "\n".join(
             f"<section id='{s.anchor}'><h2>{html.escape(s.title)}</h2>{''.join(s.parts)}"
             "</section>" for s in self.sections)
@@ -98,12 +159,12 @@ class _Builder:
                 f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
                 f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
                 f"<h1>{html.escape(title)}</h1><p class='meta'>{html.escape(meta)}</p>"
-                f"<nav>{nav}</nav>{body}</body></html>")
+                f"<nav class='contents' aria-label='Contents'>{nav}</nav>{body}</body></html>")
 
 
 # ---------------------------------------------------------------------------- sections
 def _sources(b: _Builder) -> None:
-    from lems_epi.evidence import conflicts, evidence
+    from lems_epi.evidence import conflicts, evidence, source_label, with_source_labels
     from lems_epi.plots import forest_plot
 
     sec = b.section("sources", "1. The sources and where they conflict")
@@ -115,8 +176,8 @@ def _sources(b: _Builder) -> None:
            f"{int((ev['kind'] == 'assumption').sum())} stated assumptions that turn qualitative "
            "claims into numbers.")
     conf = conflicts()
-    b.table(sec, conf[["parameter", "unit", "low", "high", "source_low", "source_high",
-                       "n_sources", "reading"]],
+    b.table(sec, with_source_labels(conf[["parameter", "unit", "low", "high", "source_low",
+                                          "source_high", "n_sources", "reading"]]),
             f"{len(conf)} parameters on which the sources disagree, with the lowest and highest "
             "figure and who gives each.")
     prev = ev[(ev["parameter"] == "prevalence") & ev["unit"].eq("per_million")
@@ -124,7 +185,7 @@ def _sources(b: _Builder) -> None:
     prev["estimate"] = prev["value"].fillna((prev["low"] + prev["high"]) / 2)
     prev["lower"] = prev["low"].fillna(prev["estimate"])
     prev["upper"] = prev["high"].fillna(prev["estimate"])
-    prev["label"] = prev["kind"] + ": " + prev["evidence_id"]
+    prev["label"] = _evidence_labels(prev, source_label)
     prev = prev.dropna(subset=["estimate"]).sort_values("estimate")
     numeric = ev[(ev["parameter"] == "prevalence") & ev["unit"].eq("per_million")
                  & ev[["value", "low", "high"]].notna().any(axis=1)]
@@ -137,7 +198,7 @@ def _sources(b: _Builder) -> None:
         lit = prev[prev["kind"] == "literature"]
         above = seed["lower"].min() > lit["upper"].max()
         skipped = "; ".join(
-            f"{r.evidence_id} ({r.statistic.replace('_', ' ')} "
+            f"{source_label(r.evidence_id)} ({r.statistic.replace('_', ' ')} "
             f"{'-'.join(_fmt(v) for v in (r.low, r.high) if pd.notna(v))})"
             for r in left_out.itertuples())
         b.figure(sec, fig,
@@ -151,15 +212,41 @@ def _sources(b: _Builder) -> None:
                     f"estimate: {skipped}." if skipped else ""))
 
 
+def _evidence_labels(rows: pd.DataFrame, source_label) -> list[str]:
+    """One label per evidence row: its source's label, with the row's own words if repeated."""
+    labels = [source_label(e) for e in rows["evidence_id"]]
+    counts = pd.Series(labels).value_counts()
+    out = []
+    for label, eid, param in zip(labels, rows["evidence_id"], rows["parameter"], strict=True):
+        if counts[label] > 1:
+            tail = eid.split(param.replace("_", "-"), 1)[-1].strip("-") or eid
+            label = f"{label} ({tail.replace('-', ' ')})"
+        out.append(label)
+    return out
+
+
 def _scenario(b: _Builder, scenario, population) -> None:
+    from lems_epi.evidence import label_sources, with_source_labels
     from lems_epi.model import calibration_report
+    from lems_epi.model.evidence_check import departures
 
     sec = b.section("scenario", "2. The scenario and its calibration")
     b.text(sec, f"Scenario '{scenario.name}': {scenario.description}")
-    b.table(sec, scenario.summary(), "Every parameter with the evidence rows it rests on "
-            "('assumption' where the sources give no number).")
+    b.table(sec, with_source_labels(scenario.summary()), "Every parameter with the sources it "
+            "rests on ('assumption' where the sources give no number).")
     cal = calibration_report(scenario)
-    b.table(sec, cal, _calibration_caption(cal, scenario.reference_population))
+    b.table(sec, cal.assign(source=cal["source"].map(label_sources)),
+            _calibration_caption(cal, scenario.reference_population))
+    check = scenario.check()
+    away = departures(check)
+    b.table(sec, check[["quantity", "scenario", "evidence_low", "evidence_high", "status",
+                        "sources", "note"]],
+            "Where the scenario departs from the evidence: each quantity the model derives "
+            "against the range of the sources on the same quantity (shares of new cases "
+            "against shares of new cases, current against current smokers; published "
+            "intervals, else exact 95% intervals from the counts). "
+            + (f"{len(away)} of {len(check)} lie outside every source: " + "; ".join(away)
+               + "." if away else "Every quantity with a source lies within the evidence."))
 
 
 def _calibration_caption(cal: pd.DataFrame, reference) -> str:
@@ -196,7 +283,7 @@ def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
            f"{_population_label(population)}): {total} prevalent cases, "
            f"{int(sim['paraneoplastic'].sum())} paraneoplastic "
            f"({int(sim['sclc'].sum())} with SCLC) and {int(sim['nonparaneoplastic'].sum())} "
-           f"non-paraneoplastic. Crude prevalence {ci['rate'].iloc[0] * 1e6:.2f} per million "
+           f"non-paraneoplastic. Crude prevalence {ci['estimate'].iloc[0] * 1e6:.2f} per million "
            f"(exact 95% interval {ci['lower'].iloc[0] * 1e6:.2f}-"
            f"{ci['upper'].iloc[0] * 1e6:.2f}).")
     fig = age_pyramid(sim, sim, title="Population and simulated cases by age and sex")
@@ -215,14 +302,14 @@ def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
                                                 "80+"]).astype(str))
     for by, what in (("age_band", "age band"), ("sex", "sex"), ("smoking", "smoking status")):
         table = rates(banded, events="cases", person_time="population", by=by, per=1e6)
-        fig = forest_plot(table, estimate="rate", label=by, reference=ci["rate"].iloc[0] * 1e6,
+        fig = forest_plot(table, label=by, reference=ci["estimate"].iloc[0] * 1e6,
                           title=f"Prevalence per million by {what} (exact 95% intervals)",
                           x_title="prevalent cases per million")
-        top = table.sort_values("rate").iloc[-1]
+        top = table.sort_values("estimate").iloc[-1]
         b.figure(sec, fig,
                  f"Prevalence per million by {what} with exact (Garwood) 95% intervals; the "
                  f"dashed line is the crude prevalence. The highest is {top[by]} at "
-                 f"{top['rate']:.2f} per million ({int(top['events'])} cases), and "
+                 f"{top['estimate']:.2f} per million ({int(top['events'])} cases), and "
                  f"{_contrast(table, by)}. "
                  "Exact intervals keep their coverage where a normal approximation would reach "
                  "below zero.")
@@ -231,7 +318,7 @@ def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
 
 def _contrast(table: pd.DataFrame, by: str) -> str:
     """Say which groups' intervals lie entirely below the highest group's interval, if any."""
-    top = table.sort_values("rate").iloc[-1]
+    top = table.sort_values("estimate").iloc[-1]
     apart = table.loc[table["upper"] < top["lower"], by].astype(str).tolist()
     if not apart:
         return ("every other interval overlaps its interval, so with so few cases this draw "
@@ -266,7 +353,7 @@ def _standardised(b: _Builder, scenario, rng, drawn: dict, target) -> None:
                                      open_top_age=int(by_age["age"].max()))
             rows.append(res.assign(population=name, standard=std))
     table = pd.concat(rows, ignore_index=True)
-    fig = crude_vs_standardized(table, per=1e6,
+    fig = crude_vs_standardized(table, rate="estimate", per=1e6,
                                 title="Simulated prevalence per million: crude and standardised")
     crude = table.groupby("population", sort=False)["crude_rate"].first() * 1e6
     # simulate_counts carries the model's expected counts beside the draws
@@ -286,8 +373,9 @@ def _standardised(b: _Builder, scenario, rng, drawn: dict, target) -> None:
              "the European and Nordic ones old), so a standardised rate is comparable only with "
              "others on the same standard.")
     shown = table[["population", "standard", "events", "person_time"]].copy()
-    for col in ("crude_rate", "rate", "lower", "upper"):
-        shown[f"{col}_per_million"] = table[col] * 1e6
+    for col, name in (("crude_rate", "crude_rate"), ("estimate", "rate"), ("lower", "lower"),
+                      ("upper", "upper")):
+        shown[f"{name}_per_million"] = table[col] * 1e6
     b.table(sec, shown.assign(method=table["method"]),
             "The figure's numbers: cases, persons, and crude and standardised prevalence per "
             "million with the 95% interval of the standardised rate.")
@@ -295,22 +383,24 @@ def _standardised(b: _Builder, scenario, rng, drawn: dict, target) -> None:
 
 def _sensitivity(b: _Builder, scenario, target, rng) -> None:
     from lems_epi import sensitivity as sa
+    from lems_epi.evidence import label_sources
     from lems_epi.plots.sensitivity import sobol_plot, tornado_plot
 
     sec = b.section("sensitivity", "5. Which disagreement matters for which conclusion")
     for output in SENSITIVITY_OUTPUTS:
-        tor = sa.one_way(output, scenario, population=target)
+        tor = sa.one_way(output, base=scenario, population=target)
         fig = tornado_plot(tor, title=f"One-way sensitivity of {output} ({target})")
         top = tor.iloc[0]
         b.figure(sec, fig,
                  f"Each bar moves one parameter from its lowest to its highest source figure "
                  f"with everything else at the base case. For {output} in {target} the widest "
-                 f"bar is {top['parameter']} ({top['source_low']} to {top['source_high']}), "
+                 f"bar is {top['parameter']} ({label_sources(top['source_low'])} to "
+                 f"{label_sources(top['source_high'])}), "
                  f"which moves the output from {_fmt(top['output_low'])} to "
                  f"{_fmt(top['output_high'])} against a base of {_fmt(top['output_base'])}.")
     rng_main, rng_table = rng.spawn(2)
     res = sa.sobol("expected_sclc_cases", None, n=4096, rng=rng_main, base=scenario,
-                   population=target)
+                   population=target).indices
     fig = sobol_plot(res, title=f"Sobol indices of expected_sclc_cases ({target})")
     ranked = res.sort_values("total_order", ascending=False)
     top, second = ranked.iloc[0], ranked.iloc[1]
@@ -339,19 +429,13 @@ MATRIX_OUTPUTS = ("expected_cases", "expected_sclc_cases", "expected_cases_under
 
 def _sobol_matrix(sa, scenario, target, rng):
     """Total-order indices of every parameter for several outputs, and convergence notes."""
-    import warnings
-
-    from lems_epi.exceptions import ConvergenceWarning
-
     columns, notes = {}, []
     for output, gen in zip(MATRIX_OUTPUTS, rng.spawn(len(MATRIX_OUTPUTS)), strict=True):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            res = sa.sobol(output, None, n=4096, rng=gen, base=scenario, population=target)
-        if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        res = sa.sobol(output, None, n=4096, rng=gen, base=scenario, population=target)
+        if not res.converged:
             notes.append(f"For {output} some intervals are still wide at n=4096: read its "
                          "small indices as 'small', not as exact values.")
-        columns[output] = res.set_index("parameter")["total_order"].clip(lower=0)
+        columns[output] = res.indices.set_index("parameter")["total_order"].clip(lower=0)
     matrix = pd.DataFrame(columns).round(3).reset_index()
     return matrix, notes
 
@@ -363,7 +447,7 @@ def _remember(drawn: dict, population, sim: pd.DataFrame) -> None:
 
 
 # ---------------------------------------------------------------------------- public
-def build_report(scenario="seed-base", population="finland-2016", rng=2013,
+def build_report(scenario="seed-base", population=DEFAULT_POPULATION, rng=2013,
                  progress: bool = False) -> str:
     """Build the report and return it as one HTML string.
 
@@ -385,13 +469,9 @@ def build_report(scenario="seed-base", population="finland-2016", rng=2013,
     """
     from lems_epi import __version__
     from lems_epi._rng import as_generator
-    from lems_epi.scenario import Scenario
+    from lems_epi.scenario import coerce_scenario
 
-    if isinstance(scenario, str):
-        scenario = Scenario.named(scenario)
-    elif not isinstance(scenario, Scenario):
-        raise TypeError(f"report: 'scenario' must be a scenario name or a Scenario, got "
-                        f"{type(scenario).__name__}.")
+    scenario = coerce_scenario(scenario, caller="report")
     gen = as_generator(rng, caller="report")
     sim_rng, std_rng, sobol_rng = gen.spawn(3)
     drawn: dict = {}  # draws of section 3, by population name, reused in section 4
@@ -415,15 +495,14 @@ def build_report(scenario="seed-base", population="finland-2016", rng=2013,
                           "sensitivity", meta)
 
 
-def write_report(out="report.html", *, scenario="seed-base", population="finland-2016",
+def write_report(out="report.html", *, scenario="seed-base", population=DEFAULT_POPULATION,
                  rng=2013, overwrite: bool = False, progress: bool = False) -> Path:
     """Build the report and write it atomically to ``out``; return the path.
 
     An existing file is not overwritten unless ``overwrite=True``.
     """
-    from lems_epi._io import _check_target, write_text_atomic
+    from lems_epi._io import check_target, write_text_atomic
 
-    out = Path(out)
-    _check_target(out, overwrite, "report")
+    out = check_target(out, overwrite=overwrite, caller="report")
     text = build_report(scenario=scenario, population=population, rng=rng, progress=progress)
     return write_text_atomic(out, text, overwrite=overwrite, caller="report")

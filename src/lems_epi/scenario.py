@@ -12,8 +12,22 @@ A :class:`Scenario` is immutable. Each parameter records the evidence rows it re
     The arithmetic midpoints: prevalence 7 per million, paraneoplastic share 0.55, and seed
     004's ``any-age`` reading of non-paraneoplastic age.
 ``literature``
-    Published figures (registered by :mod:`lems_epi.model`, whose solver turns published shares
-    of cases into relative risks).
+    Published figures. Two of its parameters are solved by the risk model from published shares
+    of cases (see :mod:`lems_epi.model.literature`, which documents every choice and re-derives
+    both constants; a test checks that the stored values equal the solver's).
+
+Every named scenario is registered here, explicitly, so :meth:`Scenario.named` never depends on
+which other modules happen to be imported; :func:`register_scenario` adds the user's own.
+:func:`coerce_scenario` turns a Scenario or a name into a Scenario: every function of the
+package that takes a scenario goes through it.
+
+Two populations matter. A scenario's ``reference_population`` (default
+:data:`REFERENCE_POPULATION`, ``"denmark-2013"``) is where its targets hold exactly. Every
+function that counts, simulates or evaluates a scenario somewhere (``expected_counts``,
+``simulate_*``, the sensitivity functions, the report and the command line) does so by default
+in :data:`DEFAULT_POPULATION`, ``"finland-2016"``: a population other than the reference one,
+so the age profiles and relative risks show in the results (in the reference population
+calibration fixes the crude prevalence and the paraneoplastic share).
 
 Sex and smoking enter the risk model as relative risks (``male_rr_*``, ``smoking_rr_*``). The
 evidence often gives a *share of cases* instead (70-79% of paraneoplastic cases are men); such a
@@ -38,7 +52,14 @@ import pandas as pd
 from lems_epi.populations.loaders import POPULATION_NAMES, check_population
 from lems_epi.populations.smoking import SMOKING_NAMES, smoking_prevalence
 
-__all__ = ["AGE_VARIANTS", "Scenario", "register_scenario", "scenarios"]
+__all__ = ["AGE_VARIANTS", "DEFAULT_POPULATION", "NAMED_SCENARIOS", "REFERENCE_POPULATION",
+           "Scenario",
+           "coerce_scenario", "register_scenario", "scenario_names", "scenarios"]
+
+#: The population every function counts, simulates and evaluates in by default.
+DEFAULT_POPULATION = "finland-2016"
+#: The default reference population of a scenario: where its targets hold exactly.
+REFERENCE_POPULATION = "denmark-2013"
 
 #: Named age profiles of non-paraneoplastic LEMS (see :mod:`lems_epi.model` for the formulas).
 AGE_VARIANTS = ("younger", "older", "any-age", "bimodal")
@@ -159,7 +180,7 @@ class Scenario:
     smoking_prevalence: str | pd.DataFrame = "assumption-2013"
     duration_paraneoplastic: float = 2.04
     duration_nonparaneoplastic: float = 25.0
-    reference_population: str | pd.DataFrame = "denmark-2013"
+    reference_population: str | pd.DataFrame = REFERENCE_POPULATION
     vgcc_positive_paraneoplastic: float = 1.0
     vgcc_positive_nonparaneoplastic: float = 0.91
     sources: Mapping = field(default_factory=dict)
@@ -320,7 +341,6 @@ class Scenario:
         """
         if not isinstance(name, str):
             raise TypeError(f"Scenario.named: 'name' must be a string, got {name!r}.")
-        _load_registrations()
         if name not in _REGISTRY:
             raise ValueError(f"Scenario.named: unknown scenario {name!r}; choose one of "
                              f"{sorted(_REGISTRY)}.")
@@ -484,9 +504,79 @@ _DESCRIPTIONS: dict[str, str] = {}
 
 
 def register_scenario(name: str, factory: Callable[[], Scenario], description: str) -> None:
-    """Register a named scenario factory (used by the package's own modules)."""
+    """Register a named scenario: ``factory()`` returns it, ``description`` says what it is.
+
+    The package's own scenarios are registered in this module; use this for your own, e.g. a
+    scenario read from a TOML file, so that its name works wherever a scenario is taken.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> register_scenario("my-high", partial(Scenario, name="my-high", prevalence=1e-5),
+    ...                   "my high prevalence")
+    >>> coerce_scenario("my-high").prevalence
+    1e-05
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register_scenario: 'name' must be a non-empty string, got {name!r}.")
+    if not callable(factory):
+        raise TypeError("register_scenario: 'factory' must be a function returning a Scenario.")
     _REGISTRY[name] = factory
-    _DESCRIPTIONS[name] = description
+    _DESCRIPTIONS[name] = str(description)
+
+
+def scenario_names() -> list[str]:
+    """The names of the registered scenarios, in registration order.
+
+    Examples
+    --------
+    >>> scenario_names()[:4]
+    ['seed-low', 'seed-high', 'seed-base', 'literature']
+    """
+    return list(_REGISTRY)
+
+
+def coerce_scenario(scenario, *, name: str = "scenario", caller: str = "lems_epi") -> Scenario:
+    """Return ``scenario`` as a :class:`Scenario` (a name is looked up in the registry).
+
+    Every function of the package that takes a scenario calls this, so a name works wherever a
+    scenario does.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario or the name of a registered one (:func:`scenario_names`).
+    name : str, default "scenario"
+        The argument's name in the caller, for the error message.
+    caller : str
+        The calling function's name, for the error message.
+
+    Raises
+    ------
+    TypeError
+        For anything else than a Scenario or a string.
+    ValueError
+        For an unknown name (the message lists the known ones).
+
+    Examples
+    --------
+    >>> coerce_scenario("seed-base").prevalence
+    7e-06
+    >>> coerce_scenario(3, caller="simulate_counts")
+    Traceback (most recent call last):
+    ...
+    TypeError: simulate_counts: 'scenario' must be a Scenario or a scenario name (one of 'seed-low', 'seed-high', 'seed-base', 'literature', ...), got int.
+    """
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str):
+        if scenario not in _REGISTRY:
+            raise ValueError(f"{caller}: unknown scenario {scenario!r} for '{name}'; choose one "
+                             f"of {scenario_names()} or give a Scenario.")
+        return _REGISTRY[scenario]()
+    known = ", ".join(repr(n) for n in scenario_names()[:4])
+    raise TypeError(f"{caller}: '{name}' must be a Scenario or a scenario name (one of {known}, "
+                    f"...), got {type(scenario).__name__}.")
 
 
 _SEED_SOURCES = {
@@ -540,13 +630,80 @@ register_scenario(
                        "share 55%, non-paraneoplastic cases at any age (seed 004)."),
     "midpoints of the seed figures")
 
+#: ``literature``: share of a current smoker's excess risk that a former smoker keeps, solved by
+#: :func:`lems_epi.model.literature.solve_former_excess_fraction` (86% of paraneoplastic cases
+#: are current smokers, Titulaer et al. 2008).
+LITERATURE_FORMER_EXCESS_FRACTION = 0.062222665844033846
+#: ``literature``: current-smoker relative risk of non-paraneoplastic LEMS, solved by
+#: :func:`lems_epi.model.literature.solve_current_rr_nonparaneoplastic` (16% of
+#: non-paraneoplastic cases are current smokers, Maddison et al. 2020).
+LITERATURE_CURRENT_RR_NONPARANEOPLASTIC = 0.6585108418989554
 
-def _load_registrations() -> None:
-    """Import modules that register further named scenarios (the risk model's ``literature``)."""
-    try:
-        import lems_epi.model  # noqa: F401
-    except ImportError:  # the risk model is optional for the seed scenarios
-        pass
+_LITERATURE_SOURCES = {
+    "prevalence": ("lit-yoshikawa2022-prevalence", "lit-wirtz2003-prevalence",
+                   "lit-abenroth2017-prevalence-confirmed"),
+    "paraneoplastic_share": ("lit-titulaer2008-sclc-share-of-all",
+                             "lit-maddison2020-paraneoplastic-share",
+                             "lit-oneill1988-paraneoplastic-share",
+                             "lit-yoshikawa2022-paraneoplastic-share"),
+    "paraneoplastic_share_of": ("lit-titulaer2008-sclc-share-of-all",
+                                "lit-maddison2020-paraneoplastic-share"),
+    "sclc_share": ("lit-yoshikawa2022-sclc-share", "lit-oneill1988-sclc-share",
+                   "lit-zambelis2020-sclc-share", "lit-livingwithlems-sclc-share"),
+    "age_paraneoplastic_mean": ("lit-yoshikawa2022-onset-age-paraneoplastic",
+                                "lit-maddison2020-onset-age-paraneoplastic",
+                                "lit-bmj-best-practice-onset-age-paraneoplastic",
+                                "lit-wirtz2002-onset-age-paraneoplastic"),
+    "age_paraneoplastic_sd": ("lit-yoshikawa2022-onset-age-paraneoplastic",),
+    "age_profile_nonparaneoplastic": ("lit-accessneurology-age-profile-nonparaneoplastic",
+                                      "lit-bmj-best-practice-age-profile-nonparaneoplastic",
+                                      "assumption-age-bimodal"),
+    "male_share_paraneoplastic": ("lit-wirtz2002-male-share-paraneoplastic",
+                                  "lit-yoshikawa2022-male-share-paraneoplastic"),
+    "male_share_nonparaneoplastic": ("lit-wirtz2002-male-share-nonparaneoplastic",
+                                     "lit-yoshikawa2022-male-share-nonparaneoplastic",
+                                     "lit-bmj-best-practice-male-share-nonparaneoplastic"),
+    "smoker_share_paraneoplastic": ("lit-titulaer2008-smoker-share-sclc",
+                                    "assumption-smoker-share-sclc-cap"),
+    "smoking_rr_nonparaneoplastic": ("lit-maddison2020-smoker-share-nonparaneoplastic",),
+    "former_excess_fraction": ("lit-titulaer2008-smoker-share-sclc-current",),
+    "smoking_prevalence": ("assumption",),
+    "duration_paraneoplastic": ("assumption-duration-paraneoplastic",
+                                "lit-lipka2020-survival-sclc-lems"),
+    "duration_nonparaneoplastic": ("assumption-duration-nonparaneoplastic",
+                                   "lit-lipka2020-survival-nonparaneoplastic"),
+    "vgcc_positive_paraneoplastic": ("lit-lennon1995-vgcc-paraneoplastic",),
+    "vgcc_positive_nonparaneoplastic": ("lit-lennon1995-vgcc-nonparaneoplastic",),
+    "reference_population": ("assumption",),
+}
+
+
+def _literature() -> Scenario:
+    phi, current = LITERATURE_FORMER_EXCESS_FRACTION, LITERATURE_CURRENT_RR_NONPARANEOPLASTIC
+    return Scenario(
+        name="literature", prevalence=2.7e-6, paraneoplastic_share=0.5,
+        paraneoplastic_share_of="incident", sclc_share=0.8, age_paraneoplastic_mean=64.0,
+        age_paraneoplastic_sd=9.0, age_profile_nonparaneoplastic="bimodal",
+        male_rr_paraneoplastic=None, male_share_paraneoplastic=0.72,
+        male_rr_nonparaneoplastic=None, male_share_nonparaneoplastic=0.45,
+        smoking_rr_paraneoplastic=None, smoker_share_paraneoplastic=0.98,
+        smoking_rr_nonparaneoplastic={"former": 1.0 + phi * (current - 1.0), "current": current},
+        former_excess_fraction=phi, smoking_prevalence="assumption-2013",
+        duration_paraneoplastic=2.04, duration_nonparaneoplastic=25.0,
+        reference_population=REFERENCE_POPULATION, vgcc_positive_paraneoplastic=1.0,
+        vgcc_positive_nonparaneoplastic=0.91, sources=_LITERATURE_SOURCES,
+        description=(
+            "Published LEMS figures: prevalence 2.7 per million (Japan 2017), half of incident "
+            "cases paraneoplastic (about 7.5% of prevalent cases, given the short survival with "
+            "SCLC), 80% of those with SCLC; men 72% of paraneoplastic and 45% of other cases; "
+            "98% of paraneoplastic cases have smoked and 86% still smoke, 16% of other cases "
+            "smoke; bimodal ages without a tumour."))
+
+
+register_scenario("literature", _literature, "published figures")
+
+#: The package's own named scenarios (those registered above), in order.
+NAMED_SCENARIOS = tuple(_REGISTRY)
 
 
 def scenarios() -> pd.DataFrame:
@@ -565,7 +722,6 @@ def scenarios() -> pd.DataFrame:
     >>> t.columns[0], {"seed-low", "seed-base", "seed-high"} <= set(t["name"])
     ('name', True)
     """
-    _load_registrations()
     rows = []
     for name in _REGISTRY:
         s = Scenario.named(name)

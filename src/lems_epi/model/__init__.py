@@ -5,14 +5,16 @@ an age profile times a male and a smoking relative risk; the constants are solve
 so that the scenario's prevalence and paraneoplastic share hold exactly in its reference
 population, and shares of cases (e.g. 72% of paraneoplastic cases are men) are turned into the
 relative risks that reproduce them. See :mod:`lems_epi.model.core` (model and batch API),
-:mod:`lems_epi.model.profiles` (age profiles) and :mod:`lems_epi.model.api`.
+:mod:`lems_epi.model.profiles` (age profiles), :mod:`lems_epi.model.api` (one scenario),
+:mod:`lems_epi.model.calibration` (targets vs model) and :mod:`lems_epi.model.literature` (how
+the ``literature`` scenario's solved constants are derived).
 
 Public functions: :func:`expected_counts`, :func:`calibration_report`, :func:`resolve`,
 :func:`batch_expected` (many scenarios at once, for sensitivity analysis).
 """
 
-from lems_epi.model import literature as _literature  # noqa: F401  (registers 'literature')
-from lems_epi.model.api import expected_counts, resolve
+from lems_epi.model.api import expected_counts, model_figures, resolve, run_scenario
+from lems_epi.model.calibration import calibration_report
 from lems_epi.model.core import (
     PARAMETERS,
     TEXT_PARAMETERS,
@@ -23,7 +25,6 @@ from lems_epi.model.core import (
     scenario_params,
 )
 from lems_epi.model.profiles import NONPARANEOPLASTIC_PROFILES, age_profile
-from lems_epi.model.report import calibration_report
 
 __all__ = [
     "NONPARANEOPLASTIC_PROFILES",
@@ -36,6 +37,8 @@ __all__ = [
     "calibration_report",
     "expected_counts",
     "make_strata",
+    "model_figures",
     "resolve",
+    "run_scenario",
     "scenario_params",
 ]

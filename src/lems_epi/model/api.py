@@ -7,29 +7,30 @@ import dataclasses
 import pandas as pd
 
 from lems_epi.model.core import BatchResult, batch_expected
+from lems_epi.scenario import DEFAULT_POPULATION, coerce_scenario
 
-__all__ = ["expected_counts", "resolve"]
+__all__ = ["expected_counts", "model_figures", "resolve", "run_scenario"]
 
 _COLUMNS = ["age", "sex", "smoking", "population", "expected_paraneoplastic", "expected_sclc",
             "expected_nonparaneoplastic", "expected_cases"]
 
 
-def _scenario(scenario, caller: str):
-    from lems_epi.scenario import Scenario
+def run_scenario(scenario, population=None, *, caller: str = "run_scenario") -> BatchResult:
+    """Run the risk model for one scenario (a one-row :func:`batch_expected`).
 
-    if isinstance(scenario, str):
-        return Scenario.named(scenario)
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"{caller}: 'scenario' must be a Scenario or a scenario name, got "
-                        f"{type(scenario).__name__}.")
-    return scenario
+    ``population=None`` is the scenario's reference population.
+
+    Examples
+    --------
+    >>> res = run_scenario("seed-base")
+    >>> res.strata.name
+    'denmark-2013'
+    """
+    scenario = coerce_scenario(scenario, caller=caller)
+    return batch_expected(pd.DataFrame(index=[0]), population, base=scenario, caller=caller)
 
 
-def _run(scenario, population, caller: str) -> BatchResult:
-    return batch_expected(pd.DataFrame(index=[0]), population, base=scenario, _caller=caller)
-
-
-def expected_counts(scenario, population=None) -> pd.DataFrame:
+def expected_counts(scenario, *, population=DEFAULT_POPULATION) -> pd.DataFrame:
     """Expected LEMS cases by age, sex and smoking stratum (no randomness).
 
     The stratum risks are calibrated in the scenario's reference population (see
@@ -41,10 +42,11 @@ def expected_counts(scenario, population=None) -> pd.DataFrame:
     ----------
     scenario : Scenario or str
         A scenario or the name of a named one.
-    population : str or pandas.DataFrame, optional
+    population : str, pandas.DataFrame or None, default DEFAULT_POPULATION
         Where to count: a shipped population name or a population table (columns ``age``,
-        ``sex``, ``population`` and optionally ``smoking``). Default: the scenario's reference
-        population.
+        ``sex``, ``population`` and optionally ``smoking``). Default
+        :data:`lems_epi.scenario.DEFAULT_POPULATION` (``"finland-2016"``); ``None`` counts in
+        the scenario's reference population, where its targets hold exactly.
 
     Returns
     -------
@@ -66,18 +68,18 @@ def expected_counts(scenario, population=None) -> pd.DataFrame:
     Examples
     --------
     >>> import lems_epi as le
-    >>> t = le.expected_counts(le.Scenario.named("seed-base"))
+    >>> t = le.expected_counts("seed-base", population=None)  # the reference population
     >>> list(t.columns[:4]), len(t)
     (['age', 'sex', 'smoking', 'population'], 600)
     >>> round(float(t["expected_cases"].sum() / t["population"].sum()) * 1e6, 9)
     7.0
-    >>> fi = le.expected_counts("seed-base", "finland-2016")
+    >>> fi = le.expected_counts("seed-base")  # DEFAULT_POPULATION, finland-2016
     >>> round(float(fi["expected_cases"].sum() / fi["population"].sum()) * 1e6, 2)
     7.11
     """
     caller = "expected_counts"
-    scenario = _scenario(scenario, caller)
-    res = _run(scenario, population, caller)
+    scenario = coerce_scenario(scenario, caller=caller)
+    res = run_scenario(scenario, population, caller=caller)
     table = res.strata.table.copy()
     table["expected_paraneoplastic"] = res.paraneoplastic[0]
     table["expected_sclc"] = res.sclc[0]
@@ -123,8 +125,8 @@ def resolve(scenario):
     (True, 2.271)
     """
     caller = "resolve"
-    scenario = _scenario(scenario, caller)
-    res = _run(scenario, None, caller)
+    scenario = coerce_scenario(scenario, caller=caller)
+    res = run_scenario(scenario, None, caller=caller)
     row = res.params.iloc[0]
     changes, sources, notes = {}, dict(scenario.sources), []
     for t in ("paraneoplastic", "nonparaneoplastic"):
@@ -150,8 +152,19 @@ def resolve(scenario):
     return dataclasses.replace(scenario, **changes, sources=sources, description=text)
 
 
-def _model_figures(res: BatchResult) -> dict:
-    """Crude figures of a one-scenario result (used by the calibration report)."""
+def model_figures(res: BatchResult) -> dict:
+    """Crude figures of a one-scenario result (used by the calibration report).
+
+    Per type: the total, the shares of men, of ever and current smokers and of persons aged 50
+    or over, and the mean age; and the population size.
+
+    Examples
+    --------
+    >>> fig = model_figures(run_scenario("seed-base"))
+    >>> round(float(fig["paraneoplastic"]["total"] / (fig["paraneoplastic"]["total"]
+    ...       + fig["nonparaneoplastic"]["total"])), 6)
+    0.55
+    """
     t = res.strata.table
     age = t["age"].to_numpy(float)
     male = (t["sex"] == "male").to_numpy()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lems_epi.model.api import _model_figures, _run, _scenario
+from lems_epi.model.api import model_figures, run_scenario
+from lems_epi.scenario import coerce_scenario
 
 __all__ = ["calibration_report"]
 
@@ -19,7 +20,7 @@ EVIDENCE_CHECKS = {
 }
 
 
-def calibration_report(scenario, population=None) -> pd.DataFrame:
+def calibration_report(scenario, *, population=None) -> pd.DataFrame:
     """Compare a scenario's targets with the risk model's figures.
 
     Parameters
@@ -27,9 +28,11 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
     scenario : Scenario or str
         A scenario or the name of a named one.
     population : str or pandas.DataFrame, optional
-        Population in which the model's figures are computed (default: the scenario's
-        reference population, where the calibrated targets hold exactly). On another population
-        the calibrated rows differ from their targets, and the note says so.
+        Population in which the model's figures are computed. Default ``None``: the scenario's
+        reference population, where the calibrated targets hold exactly (the one function
+        whose default is not :data:`lems_epi.scenario.DEFAULT_POPULATION`, because calibration
+        is defined there). On another population the calibrated rows differ from their
+        targets, and the note says so.
 
     Returns
     -------
@@ -59,17 +62,29 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
     ['target', 'model', 'relative_error', 'source', 'note']
     """
     caller = "calibration_report"
-    scenario = _scenario(scenario, caller)
-    res = _run(scenario, population, caller)
-    fig = _model_figures(res)
-    row = res.params.iloc[0]
-    src = scenario.sources
+    scenario = coerce_scenario(scenario, caller=caller)
+    res = run_scenario(scenario, population, caller=caller)
+    fig = model_figures(res)
     ref = scenario.reference_population
     ref_name = ref if isinstance(ref, str) else "the user's reference population"
-    pop_name = res.strata.name
     elsewhere = population is not None and not (isinstance(population, str) and population == ref)
-    where = (f"calibrated in {ref_name}; computed here on {pop_name}, so it differs"
+    where = (f"calibrated in {ref_name}; computed here on {res.strata.name}, so it differs"
              if elsewhere else f"calibrated in {ref_name}")
+    rows = (_main_rows(scenario, fig, where) + _share_rows(scenario, fig, res.params.iloc[0], where)
+            + _check_rows(scenario, fig, where))
+    out = pd.DataFrame(rows, columns=["quantity", "target", "model", "source", "note"])
+    out["target"] = out["target"].astype(float)
+    out["model"] = out["model"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["relative_error"] = (out["model"] - out["target"]) / out["target"]
+    out["source"] = ["; ".join(s) if s else "" for s in out["source"]]
+    out.attrs = {"scenario": scenario.name, "population": res.strata.name}
+    return out[["quantity", "target", "model", "relative_error", "source", "note"]]
+
+
+def _main_rows(scenario, fig: dict, where: str) -> list[tuple]:
+    """Prevalence, paraneoplastic shares (prevalent and incident) and the SCLC share."""
+    src = scenario.sources
     dp, dn = scenario.duration_paraneoplastic, scenario.duration_nonparaneoplastic
     p_tot, n_tot = fig["paraneoplastic"]["total"], fig["nonparaneoplastic"]["total"]
     model_prev_share = p_tot / (p_tot + n_tot)
@@ -78,7 +93,7 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
     conversion = (f"converted with mean durations {dp:g} (paraneoplastic) and {dn:g} years "
                   "(non-paraneoplastic)")
     given = scenario.paraneoplastic_share_of
-    rows = [
+    return [
         ("prevalence", scenario.prevalence, (p_tot + n_tot) / fig["population"],
          src.get("prevalence"), where),
         ("paraneoplastic_share_prevalent", scenario.paraneoplastic_share_prevalent,
@@ -93,9 +108,14 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
         ("sclc_share", scenario.sclc_share, fig["sclc"]["total"] / p_tot, src.get("sclc_share"),
          "SCLC-linked share of paraneoplastic cases (the same in every stratum)"),
     ]
+
+
+def _share_rows(scenario, fig: dict, row: pd.Series, where: str) -> list[tuple]:
+    """Shares of men and of ever smokers among cases of each type (a target or a given RR)."""
+    src = scenario.sources
+    rows = []
     for t in ("paraneoplastic", "nonparaneoplastic"):
-        for factor, key, rr_field in (("male_share", "male_share", "male_rr"),
-                                      ("smoker_share", "smoker_share", "smoking_rr")):
+        for factor, rr_field in (("male_share", "male_rr"), ("smoker_share", "smoking_rr")):
             target = getattr(scenario, f"{factor}_{t}")
             if target is not None:
                 if rr_field == "male_rr":
@@ -114,7 +134,14 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
             if factor == "smoker_share":
                 note += "; share of ever smokers (former or current)"
             rows.append((f"{factor}_{t}", np.nan if target is None else target,
-                         fig[t][key], source, note))
+                         fig[t][factor], source, note))
+    return rows
+
+
+def _check_rows(scenario, fig: dict, where: str) -> list[tuple]:
+    """Published figures that are not calibrated: current smokers, over 50, mean ages."""
+    src = scenario.sources
+    rows = []
     for t in ("paraneoplastic", "nonparaneoplastic"):
         eid, value = EVIDENCE_CHECKS[f"current_smoker_share_{t}"]
         if eid in src.get(f"smoking_rr_{t}", ()):
@@ -138,11 +165,4 @@ def calibration_report(scenario, population=None) -> pd.DataFrame:
     rows.append(("mean_age_nonparaneoplastic", np.nan, fig["nonparaneoplastic"]["mean_age"],
                  src.get("age_profile_nonparaneoplastic"),
                  f"profile '{scenario.age_profile_nonparaneoplastic}'; no target"))
-    out = pd.DataFrame(rows, columns=["quantity", "target", "model", "source", "note"])
-    out["target"] = out["target"].astype(float)
-    out["model"] = out["model"].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["relative_error"] = (out["model"] - out["target"]) / out["target"]
-    out["source"] = ["; ".join(s) if s else "" for s in out["source"]]
-    out.attrs = {"scenario": scenario.name, "population": pop_name}
-    return out[["quantity", "target", "model", "relative_error", "source", "note"]]
+    return rows

@@ -48,6 +48,7 @@ from lems_epi._validation import check_whole_number, describe_rows
 from lems_epi.model._collapsed import batch_sums, layout, row_profiles
 from lems_epi.model.profiles import NONPARANEOPLASTIC_PROFILES
 from lems_epi.model.strata import Strata, _strata_for, make_strata
+from lems_epi.scenario import coerce_scenario
 
 __all__ = ["PARAMETERS", "BatchResult", "Strata", "batch_expected", "make_strata",
            "scenario_params"]
@@ -525,22 +526,9 @@ def _params_frame(P: dict, sel: slice, solved: dict, share_prev: np.ndarray,
     return frame
 
 
-def _as_scenario(base):
-    from lems_epi.scenario import Scenario
-
-    if base is None:
-        return Scenario.named("seed-base")
-    if isinstance(base, str):
-        return Scenario.named(base)
-    if not isinstance(base, Scenario):
-        raise TypeError(f"{_CALLER}: 'base' must be a Scenario or a scenario name, got "
-                        f"{type(base).__name__}.")
-    return base
-
-
 def batch_expected(params, population=None, *, base=None, reduce: Callable | None = None,
                    chunk_size: int = 2000, errors: str = "raise", age_bands=None,
-                   _caller: str = _CALLER):
+                   caller: str = _CALLER):
     """Expected LEMS cases by stratum for a batch of scenarios, as arrays.
 
     This is the vectorised core of the risk model: :func:`lems_epi.expected_counts` is its
@@ -593,6 +581,8 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
         band table. Every age of the target population must lie in a band. The band columns
         add up to ``expected_cases`` and ``population``; divided, they give age-specific
         prevalences for direct standardisation.
+    caller : str, default "batch_expected"
+        The name error messages start with (the public function that called this one).
 
     Returns
     -------
@@ -629,7 +619,7 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
     >>> bool(np.allclose(bands.sum(axis=1), fast["expected_cases"], rtol=1e-12))
     True
     """
-    base = _as_scenario(base)
+    base = coerce_scenario("seed-base" if base is None else base, name="base", caller=caller)
     if errors not in ("raise", "nan"):
         raise ValueError(f"{_CALLER}: 'errors' must be 'raise' or 'nan', got {errors!r}.")
     check_whole_number(chunk_size, name="chunk_size", caller=_CALLER)
@@ -644,7 +634,7 @@ def batch_expected(params, population=None, *, base=None, reduce: Callable | Non
                          "columns of the totals table); pass reduce='totals' or drop "
                          "'age_bands'.")
     P = _param_arrays(params, base)
-    P["caller"], P["name"] = _caller, base.name
+    P["caller"], P["name"] = caller, base.name
     ref = _strata_for(base.reference_population, base.smoking_prevalence)
     if population is None:
         target = ref

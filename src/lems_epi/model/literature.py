@@ -1,4 +1,9 @@
-"""The ``literature`` named scenario: published LEMS figures, with evidence ids.
+"""How the ``literature`` named scenario was built: published LEMS figures, and two solved constants.
+
+The scenario itself is registered in :mod:`lems_epi.scenario` (so that naming it never needs
+the risk model); this module documents its choices and re-derives the two constants that the
+risk model solves (:func:`solve_former_excess_fraction`, :func:`solve_current_rr_nonparaneoplastic`).
+A test checks that the stored constants equal the solver's.
 
 Choices (each is documented in the scenario's ``description`` and ``sources``):
 
@@ -21,7 +26,7 @@ Choices (each is documented in the scenario's ``description`` and ``sources``):
   ever smokers it cannot be reached (even a current-smoker relative risk near 0 leaves former
   smokers half the risk, which gives at least about 25% ever smokers among cases with the
   shipped smoking table). So the current-smoker relative risk of non-paraneoplastic LEMS is
-  solved (closed form inside a root find, at first use) so that 16% of non-paraneoplastic cases
+  solved (closed form inside a root find, :func:`solve_current_rr_nonparaneoplastic`) so that 16% of non-paraneoplastic cases
   are current smokers in the reference population, with former-smoker risk
   ``1 + former_excess_fraction (r - 1)``; the calibration report checks it.
 * Former smokers: ``former_excess_fraction`` (the share of the current smoker's excess risk
@@ -39,102 +44,67 @@ Choices (each is documented in the scenario's ``description`` and ``sources``):
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 from scipy.optimize import brentq
 
-from lems_epi.scenario import Scenario, register_scenario
+from lems_epi.model.api import expected_counts
+from lems_epi.scenario import REFERENCE_POPULATION, Scenario
 
 __all__ = ["CURRENT_SMOKER_SHARE_NONPARANEOPLASTIC", "CURRENT_SMOKER_SHARE_PARANEOPLASTIC",
-           "literature_scenario"]
+           "literature_scenario", "solve_current_rr_nonparaneoplastic",
+           "solve_former_excess_fraction"]
 
 #: Published share of current smokers among non-paraneoplastic cases (Maddison et al. 2020).
 CURRENT_SMOKER_SHARE_NONPARANEOPLASTIC = 0.16
 #: Published share of current smokers at diagnosis among SCLC-LEMS (Titulaer et al. 2008).
 CURRENT_SMOKER_SHARE_PARANEOPLASTIC = 0.86
 
-SOURCES = {
-    "prevalence": ("lit-yoshikawa2022-prevalence", "lit-wirtz2003-prevalence",
-                   "lit-abenroth2017-prevalence-confirmed"),
-    "paraneoplastic_share": ("lit-titulaer2008-sclc-share-of-all",
-                             "lit-maddison2020-paraneoplastic-share",
-                             "lit-oneill1988-paraneoplastic-share",
-                             "lit-yoshikawa2022-paraneoplastic-share"),
-    "paraneoplastic_share_of": ("lit-titulaer2008-sclc-share-of-all",
-                                "lit-maddison2020-paraneoplastic-share"),
-    "sclc_share": ("lit-yoshikawa2022-sclc-share", "lit-oneill1988-sclc-share",
-                   "lit-zambelis2020-sclc-share", "lit-livingwithlems-sclc-share"),
-    "age_paraneoplastic_mean": ("lit-yoshikawa2022-onset-age-paraneoplastic",
-                                "lit-maddison2020-onset-age-paraneoplastic",
-                                "lit-bmj-best-practice-onset-age-paraneoplastic",
-                                "lit-wirtz2002-onset-age-paraneoplastic"),
-    "age_paraneoplastic_sd": ("lit-yoshikawa2022-onset-age-paraneoplastic",),
-    "age_profile_nonparaneoplastic": ("lit-accessneurology-age-profile-nonparaneoplastic",
-                                      "lit-bmj-best-practice-age-profile-nonparaneoplastic",
-                                      "assumption-age-bimodal"),
-    "male_share_paraneoplastic": ("lit-wirtz2002-male-share-paraneoplastic",
-                                  "lit-yoshikawa2022-male-share-paraneoplastic"),
-    "male_share_nonparaneoplastic": ("lit-wirtz2002-male-share-nonparaneoplastic",
-                                     "lit-yoshikawa2022-male-share-nonparaneoplastic",
-                                     "lit-bmj-best-practice-male-share-nonparaneoplastic"),
-    "smoker_share_paraneoplastic": ("lit-titulaer2008-smoker-share-sclc",
-                                    "assumption-smoker-share-sclc-cap"),
-    "smoking_rr_nonparaneoplastic": ("lit-maddison2020-smoker-share-nonparaneoplastic",),
-    "former_excess_fraction": ("lit-titulaer2008-smoker-share-sclc-current",),
-    "smoking_prevalence": ("assumption",),
-    "duration_paraneoplastic": ("assumption-duration-paraneoplastic",
-                                "lit-lipka2020-survival-sclc-lems"),
-    "duration_nonparaneoplastic": ("assumption-duration-nonparaneoplastic",
-                                   "lit-lipka2020-survival-nonparaneoplastic"),
-    "vgcc_positive_paraneoplastic": ("lit-lennon1995-vgcc-paraneoplastic",),
-    "vgcc_positive_nonparaneoplastic": ("lit-lennon1995-vgcc-nonparaneoplastic",),
-    "reference_population": ("assumption",),
-}
-
-DESCRIPTION = (
-    "Published LEMS figures: prevalence 2.7 per million (Japan 2017), half of incident cases "
-    "paraneoplastic (about 7.5% of prevalent cases, given the short survival with SCLC), 80% of "
-    "those with SCLC; men 72% of paraneoplastic and 45% of other cases; 98% of paraneoplastic "
-    "cases have smoked and 86% still smoke, 16% of other cases smoke; bimodal ages without a "
-    "tumour.")
-
 
 def _draft(current_rr: float, phi: float) -> Scenario:
-    return Scenario(
-        name="literature", prevalence=2.7e-6, paraneoplastic_share=0.5,
-        paraneoplastic_share_of="incident", sclc_share=0.8, age_paraneoplastic_mean=64.0,
-        age_paraneoplastic_sd=9.0, age_profile_nonparaneoplastic="bimodal",
-        male_rr_paraneoplastic=None, male_share_paraneoplastic=0.72,
-        male_rr_nonparaneoplastic=None, male_share_nonparaneoplastic=0.45,
-        smoking_rr_paraneoplastic=None, smoker_share_paraneoplastic=0.98,
+    """The literature scenario with the two solved constants set to ``current_rr`` and ``phi``."""
+    return dataclasses.replace(
+        Scenario.named("literature"), former_excess_fraction=phi,
         smoking_rr_nonparaneoplastic={"former": 1.0 + phi * (current_rr - 1.0),
-                                      "current": current_rr},
-        former_excess_fraction=phi, smoking_prevalence="assumption-2013",
-        duration_paraneoplastic=2.04, duration_nonparaneoplastic=25.0,
-        reference_population="denmark-2013", vgcc_positive_paraneoplastic=1.0,
-        vgcc_positive_nonparaneoplastic=0.91, sources=SOURCES, description=DESCRIPTION)
+                                      "current": current_rr})
 
 
 def _current_share(kind: str, current_rr: float, phi: float) -> float:
-    from lems_epi.model.api import expected_counts
-
-    t = expected_counts(_draft(current_rr, phi))
+    t = expected_counts(_draft(current_rr, phi), population=REFERENCE_POPULATION)
     col = t[f"expected_{kind}"]
     return float(col[t["smoking"] == "current"].sum() / col.sum())
 
 
 @lru_cache(maxsize=1)
-def _solved_phi() -> float:
-    # the paraneoplastic shares do not depend on the non-paraneoplastic risks (rr 1 here)
+def solve_former_excess_fraction() -> float:
+    """Solve ``former_excess_fraction`` so that 86% of paraneoplastic cases are current smokers.
+
+    The paraneoplastic shares do not depend on the non-paraneoplastic risks (set to 1 here).
+
+    Examples
+    --------
+    >>> from lems_epi.scenario import LITERATURE_FORMER_EXCESS_FRACTION
+    >>> abs(solve_former_excess_fraction() - LITERATURE_FORMER_EXCESS_FRACTION) < 1e-12
+    True
+    """
     target = CURRENT_SMOKER_SHARE_PARANEOPLASTIC
     return brentq(lambda phi: _current_share("paraneoplastic", 1.0, phi) - target, 1e-4, 1.0,
                   xtol=1e-14, rtol=1e-14)
 
 
 @lru_cache(maxsize=1)
-def _solved_current_rr() -> float:
+def solve_current_rr_nonparaneoplastic() -> float:
+    """Solve the current-smoker relative risk of non-paraneoplastic LEMS (16% current smokers).
+
+    Examples
+    --------
+    >>> from lems_epi.scenario import LITERATURE_CURRENT_RR_NONPARANEOPLASTIC as stored
+    >>> abs(solve_current_rr_nonparaneoplastic() - stored) < 1e-12
+    True
+    """
     target = CURRENT_SMOKER_SHARE_NONPARANEOPLASTIC
-    phi = _solved_phi()
+    phi = solve_former_excess_fraction()
     return brentq(lambda r: _current_share("nonparaneoplastic", r, phi) - target, 1e-3, 50.0,
                   xtol=1e-14, rtol=1e-14)
 
@@ -150,7 +120,4 @@ def literature_scenario() -> Scenario:
     >>> round(s.paraneoplastic_share_prevalent, 4)
     0.0754
     """
-    return _draft(_solved_current_rr(), _solved_phi())
-
-
-register_scenario("literature", literature_scenario, "published figures")
+    return Scenario.named("literature")

@@ -118,7 +118,7 @@ def distribution_plot(result, *, bins=50, title=None) -> go.Figure:
     >>> fig.data[0].type, len(fig.data[0].x)
     ('histogram', 4)
     """
-    summary = getattr(result, "summary", None)
+    summary = getattr(result, "table", None)  # a ProbabilisticResult's contract table
     samples = getattr(result, "samples", result)
     check_columns(samples, ["output"], caller="distribution_plot", name="result")
     values = samples["output"].to_numpy(dtype=float)

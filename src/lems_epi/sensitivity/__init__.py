@@ -9,10 +9,16 @@ specification that comes from the evidence table:
 * :func:`one_way`: tornado data, each parameter moved alone to its lowest and highest figure;
 * :func:`probabilistic`: Monte Carlo or Latin hypercube over evidence-based distributions,
   optionally rank-correlated (Iman-Conover);
-* :func:`sobol`: first- and total-order variance-based indices with bootstrap intervals.
+* :func:`sobol`: first- and total-order variance-based indices with bootstrap intervals
+  (:mod:`lems_epi.sensitivity.sobol`).
+
+:func:`probabilistic` and :func:`sobol` return result objects (:class:`ProbabilisticResult`,
+:class:`SobolResult`) whose ``.table`` is on the package's output contract, with ``.summary()``
+and ``.plot()``.
 
 Each evaluates a named output (:func:`outputs`) of a scenario on the closed-form risk model
-for a target population (default ``"finland-2016"``), a batch of scenarios at a time, or the
+for a target population (default :data:`lems_epi.scenario.DEFAULT_POPULATION`,
+``"finland-2016"``), a batch of scenarios at a time, or the
 user's own function. Bias analysis (:func:`e_value`, :func:`outcome_misclassification`,
 :func:`correct_misclassification`) works on synthetic records and counts. Plots are in
 :mod:`lems_epi.plots.sensitivity`. The mapping from evidence rows to scenario parameters is
@@ -40,6 +46,7 @@ from lems_epi.sensitivity.outputs import (
     OUTPUTS,
     Output,
     age_standardised,
+    coerce_base,
     evaluate,
     outputs,
     scenario_from_params,
@@ -53,13 +60,15 @@ from lems_epi.sensitivity.sampling import (
     triangular,
     uniform,
 )
-from lems_epi.sensitivity.variance import sobol
+from lems_epi.sensitivity.sobol import SobolResult, sobol
 
 __all__ = [
     "OUTPUTS",
     "Output",
     "ProbabilisticResult",
+    "SobolResult",
     "age_standardised",
+    "coerce_base",
     "correct_misclassification",
     "default_distributions",
     "distribution_from_range",

@@ -10,14 +10,16 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._validation import check_conf_level, check_method, check_whole_number
+from lems_epi.scenario import DEFAULT_POPULATION
 from lems_epi.sensitivity.defaults import (
     _CONTINUOUS_DEFAULT,
     CATEGORICAL,
     evidence_ranges,
     evidence_values,
 )
-from lems_epi.sensitivity.outputs import evaluate, get_output, output_name
+from lems_epi.sensitivity.outputs import coerce_base, evaluate, get_output, output_name
 from lems_epi.sensitivity.sampling import SAMPLING_METHODS, check_distributions, draw
+from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame
 
 __all__ = ["ONE_WAY_COLUMNS", "ProbabilisticResult", "one_way", "probabilistic",
            "scenario_grid"]
@@ -25,15 +27,7 @@ __all__ = ["ONE_WAY_COLUMNS", "ProbabilisticResult", "one_way", "probabilistic",
 ONE_WAY_COLUMNS = ["parameter", "low", "high", "source_low", "source_high", "output_base",
                    "output_low", "output_high", "swing"]
 GRID_COLUMNS = ["scenario", "parameter", "value", "source", "output"]
-SUMMARY_COLUMNS = ["output", "n", "mean", "sd", "min", "q05", "q25", "median", "q75", "q95",
-                   "max", "lower", "upper", "conf_level", "method"]
 _DEFAULT_VARIANTS = (("younger", "001_0550fcf935f6308b"), ("older", "002_a567babd76eed526"))
-
-
-def _base(base):
-    from lems_epi.model.core import _as_scenario
-
-    return _as_scenario(base)
 
 
 def _default_continuous(base) -> list:
@@ -82,7 +76,7 @@ def _ranges_table(ranges, base, *, caller: str) -> pd.DataFrame:
         {"low": object, "high": object}).reset_index(drop=True)
 
 
-def one_way(output, base=None, ranges=None, *, population="finland-2016") -> pd.DataFrame:
+def one_way(output, *, base=None, ranges=None, population=DEFAULT_POPULATION) -> pd.DataFrame:
     """One-way sensitivity analysis: tornado data, sorted by swing.
 
     Each parameter is moved alone to its low and its high value, the others staying at the
@@ -101,7 +95,7 @@ def one_way(output, base=None, ranges=None, *, population="finland-2016") -> pd.
         figures (:func:`lems_epi.sensitivity.evidence_ranges`) for the continuous parameters,
         and the seeds' two readings of the non-paraneoplastic age profile (``younger``, seed
         001; ``older``, seed 002) as a categorical row.
-    population : str or pandas.DataFrame, default "finland-2016"
+    population : str or pandas.DataFrame, default DEFAULT_POPULATION
         The target population.
 
     Returns
@@ -120,8 +114,8 @@ def one_way(output, base=None, ranges=None, *, population="finland-2016") -> pd.
 
     Examples
     --------
-    >>> t = one_way("expected_cases", "seed-base",
-    ...             {"prevalence": (4e-6, 1e-5), "sclc_share": (0.5, 0.9)})
+    >>> t = one_way("expected_cases", base="seed-base",
+    ...             ranges={"prevalence": (4e-6, 1e-5), "sclc_share": (0.5, 0.9)})
     >>> t["parameter"].tolist()
     ['prevalence', 'sclc_share']
     >>> bool(t["output_low"].iloc[0] < t["output_base"].iloc[0] < t["output_high"].iloc[0])
@@ -129,7 +123,7 @@ def one_way(output, base=None, ranges=None, *, population="finland-2016") -> pd.
     """
     caller = "one_way"
     out = get_output(output, caller=caller)
-    base = _base(base)
+    base = coerce_base(base, caller=caller)
     table = _ranges_table(ranges, base, caller=caller)
     value_base = float(evaluate(out, base, population=population, caller=caller)[0])
     lows, highs = [], []
@@ -191,7 +185,7 @@ def _grid_choices(choices, base, *, caller: str) -> dict:
     return out
 
 
-def scenario_grid(output, choices=None, *, base=None, population="finland-2016",
+def scenario_grid(output, *, choices=None, base=None, population=DEFAULT_POPULATION,
                   max_scenarios=200_000) -> pd.DataFrame:
     """Evaluate an output for every combination of the sources' values.
 
@@ -208,7 +202,7 @@ def scenario_grid(output, choices=None, *, base=None, population="finland-2016",
         disagree on, times every reading of the non-paraneoplastic age profile.
     base : Scenario or str, optional
         Scenario supplying the other parameters (default ``"seed-base"``).
-    population : str or pandas.DataFrame, default "finland-2016"
+    population : str or pandas.DataFrame, default DEFAULT_POPULATION
         The target population.
     max_scenarios : int, default 200000
         Refuse larger grids (choose fewer parameters or values).
@@ -222,14 +216,14 @@ def scenario_grid(output, choices=None, *, base=None, population="finland-2016",
 
     Examples
     --------
-    >>> g = scenario_grid("expected_sclc_cases", {"sclc_share": [0.5, 0.9],
+    >>> g = scenario_grid("expected_sclc_cases", choices={"sclc_share": [0.5, 0.9],
     ...                   "prevalence": {"wirtz2003": 2.32e-6, "seed004": 7e-6}})
     >>> g["scenario"].nunique(), list(g.columns)
     (4, ['scenario', 'parameter', 'value', 'source', 'output'])
     """
     caller = "scenario_grid"
     out = get_output(output, caller=caller)
-    base = _base(base)
+    base = coerce_base(base, caller=caller)
     grid = _grid_choices(choices, base, caller=caller)
     sizes = [len(v) for v in grid.values()]
     total = int(np.prod(sizes))
@@ -254,34 +248,46 @@ def scenario_grid(output, choices=None, *, base=None, population="finland-2016",
 
 
 # ---------------------------------------------------------------------- probabilistic
-@dataclasses.dataclass(frozen=True)
-class ProbabilisticResult:
+@dataclasses.dataclass(frozen=True, repr=False)
+class ProbabilisticResult(AnalysisResult):
     """Result of :func:`probabilistic`.
 
     Attributes
     ----------
+    table : pandas.DataFrame
+        On the output contract, one row: ``output`` (its name), ``measure`` (``"median"``),
+        ``estimate`` (the median of the output's distribution), ``lower``/``upper`` (the
+        central ``conf_level`` interval of that distribution: an uncertainty interval, not a
+        confidence interval of the median), ``conf_level``, ``method`` (``"lhs"`` or
+        ``"mc"``), ``per``; then ``n, mean, sd, min, q05, q25, q75, q95, max``.
     samples : pandas.DataFrame
         One row per draw: the sampled parameters and ``output``.
-    summary : pandas.DataFrame
-        One row: ``output, n, mean, sd, min, q05, q25, median, q75, q95, max, lower, upper,
-        conf_level, method`` (``lower``/``upper``: the central ``conf_level`` interval of the
-        output's distribution).
     rank_correlation : pandas.DataFrame
         Spearman correlation of each parameter with the output: ``parameter, spearman``,
         strongest first.
     """
 
-    samples: pd.DataFrame
-    summary: pd.DataFrame
-    rank_correlation: pd.DataFrame
+    samples: pd.DataFrame = None
+    rank_correlation: pd.DataFrame = None
 
-    def _repr_html_(self) -> str:
-        return self.summary._repr_html_()
+    def summary(self) -> Summary:
+        """The output's distribution and the rank correlations."""
+        row = self.table.iloc[0]
+        facts = {"output": row["output"], "draws": int(row["n"]), "method": row["method"]}
+        return Summary("Probabilistic sensitivity analysis", facts,
+                       (("Distribution of the output", self.table.drop(columns=["output"])),
+                        ("Rank correlation with the output", self.rank_correlation)))
+
+    def plot(self, **kwargs):
+        """Histogram of the output with its median and central interval."""
+        from lems_epi.plots.sensitivity import distribution_plot
+
+        return distribution_plot(self, **kwargs)
 
 
-def probabilistic(output, distributions=None, n=1000, rng=None, method="lhs", *,
-                  correlation=None, base=None, population="finland-2016",
-                  conf_level=0.95) -> ProbabilisticResult:
+def probabilistic(output, distributions=None, *, n=1000, method="lhs", correlation=None,
+                  base=None, population=DEFAULT_POPULATION, conf_level=0.95,
+                  rng=None) -> ProbabilisticResult:
     """Probabilistic sensitivity analysis: the output's distribution over the inputs'.
 
     Parameters
@@ -304,7 +310,7 @@ def probabilistic(output, distributions=None, n=1000, rng=None, method="lhs", *,
         correlation matrix, else a ValueError says why.
     base : Scenario or str, optional
         Scenario supplying the other parameters (default ``"seed-base"``).
-    population : str or pandas.DataFrame, default "finland-2016"
+    population : str or pandas.DataFrame, default DEFAULT_POPULATION
         The target population.
     conf_level : float, default 0.95
         Coverage of the central interval in the summary.
@@ -324,14 +330,14 @@ def probabilistic(output, distributions=None, n=1000, rng=None, method="lhs", *,
     --------
     >>> from lems_epi.sensitivity import uniform
     >>> r = probabilistic("expected_cases", {"prevalence": uniform(2e-6, 4e-6)}, n=200, rng=1)
-    >>> r.summary[["output", "n"]].values.tolist()
-    [['expected_cases', 200]]
+    >>> r.table[["output", "measure", "n"]].values.tolist()
+    [['expected_cases', 'median', 200]]
     """
     caller = "probabilistic"
     out = get_output(output, caller=caller)
     conf_level = check_conf_level(conf_level, caller=caller)
     check_method(method, SAMPLING_METHODS, caller=caller)
-    base = _base(base)
+    base = coerce_base(base, caller=caller)
     if distributions is None:
         from lems_epi.sensitivity.defaults import default_distributions
 
@@ -347,15 +353,16 @@ def probabilistic(output, distributions=None, n=1000, rng=None, method="lhs", *,
     name = output_name(out)
     alpha = (1 - conf_level) / 2
     q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95, alpha, 1 - alpha])
-    summary = pd.DataFrame([{
-        "output": name, "n": int(values.size), "mean": float(values.mean()),
-        "sd": float(values.std(ddof=1)), "min": float(values.min()), "q05": q[0], "q25": q[1],
-        "median": q[2], "q75": q[3], "q95": q[4], "max": float(values.max()), "lower": q[5],
-        "upper": q[6], "conf_level": conf_level, "method": method}], columns=SUMMARY_COLUMNS)
+    table = contract_frame(
+        measure="median", estimate=q[2], lower=q[5], upper=q[6], conf_level=conf_level,
+        method=method, groups={"output": [name]}, space=None,
+        extra={"n": int(values.size), "mean": float(values.mean()),
+               "sd": float(values.std(ddof=1)), "min": float(values.min()), "q05": q[0],
+               "q25": q[1], "q75": q[3], "q95": q[4], "max": float(values.max())})
     samples = samples.assign(output=values)
     rho = samples.corr(method="spearman")["output"].drop("output")
     ranks = pd.DataFrame({"parameter": rho.index, "spearman": rho.to_numpy()})
     ranks = ranks.reindex(ranks["spearman"].abs().sort_values(ascending=False).index)
     samples.attrs = {"output": name, "base": base.name}
-    return ProbabilisticResult(samples=samples, summary=summary,
+    return ProbabilisticResult(table=table, samples=samples,
                                rank_correlation=ranks.reset_index(drop=True))

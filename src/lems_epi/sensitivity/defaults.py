@@ -306,10 +306,11 @@ def default_distributions(kind="uniform", *, parameters=None, base=None) -> dict
     check_method(kind, ("uniform", "triangular", "pert"), caller="default_distributions",
                  name="kind")
     if parameters is None:
-        from lems_epi.model.core import _as_scenario
+        from lems_epi.sensitivity.outputs import coerce_base
 
         parameters = list(_CONTINUOUS_DEFAULT)
-        if _as_scenario(base).paraneoplastic_share_of == "incident":
+        if coerce_base(base, caller="default_distributions").paraneoplastic_share_of == \
+                "incident":
             parameters.append("duration_paraneoplastic")
     ranges = evidence_ranges(parameters, base=base)
     out = {}

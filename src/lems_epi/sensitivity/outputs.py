@@ -5,7 +5,8 @@ the share of smokers among cases, and so on. Outputs are computed from the expec
 that :func:`lems_epi.model.batch_expected` returns for a whole batch of scenarios at once, so a
 sensitivity analysis over 100,000 scenarios is array code, not 100,000 Python calls.
 
-The target population defaults to ``"finland-2016"``, not to the scenarios' reference
+The target population defaults to :data:`lems_epi.scenario.DEFAULT_POPULATION`
+(``"finland-2016"``), not to the scenarios' reference
 population (``"denmark-2013"``): in the reference population calibration fixes the expected
 prevalence and the paraneoplastic share, so only those two targets (and the SCLC share) could
 move an output; in another population the age profiles, the male and smoking relative risks
@@ -41,9 +42,18 @@ import numpy as np
 import pandas as pd
 
 from lems_epi.model.core import PARAMETERS, TEXT_PARAMETERS, BatchResult, batch_expected
+from lems_epi.scenario import DEFAULT_POPULATION, coerce_scenario
 
-__all__ = ["OUTPUTS", "Output", "age_standardised", "evaluate", "get_output", "outputs",
-           "scenario_from_params"]
+__all__ = ["OUTPUTS", "Output", "age_standardised", "coerce_base", "evaluate", "get_output",
+           "outputs", "scenario_from_params"]
+
+
+def coerce_base(base, *, caller: str):
+    """The base scenario of a sensitivity analysis (``None`` is ``"seed-base"``).
+
+    A Scenario or a name, as for :func:`lems_epi.scenario.coerce_scenario`.
+    """
+    return coerce_scenario("seed-base" if base is None else base, name="base", caller=caller)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -303,9 +313,7 @@ def scenario_from_params(base, row) -> object:
     >>> s.male_rr_paraneoplastic is None, dict(s.smoking_rr_paraneoplastic)
     (True, {'former': 4.0, 'current': 12.0})
     """
-    from lems_epi.model.core import _as_scenario
-
-    base = _as_scenario(base)
+    base = coerce_base(base, caller="scenario_from_params")
     changes = {}
     for key, value in dict(row).items():
         if key not in PARAMETERS and key not in TEXT_PARAMETERS:
@@ -340,7 +348,7 @@ def scenario_from_params(base, row) -> object:
     return base.replace(**changes)
 
 
-def evaluate(output, params=None, *, base=None, population="finland-2016",
+def evaluate(output, params=None, *, base=None, population=DEFAULT_POPULATION,
              caller: str = "evaluate") -> np.ndarray:
     """Evaluate an output for a batch of scenarios.
 
@@ -354,7 +362,7 @@ def evaluate(output, params=None, *, base=None, population="finland-2016",
     base : Scenario or str, optional
         The scenario supplying every parameter ``params`` does not give (default
         ``"seed-base"``).
-    population : str or pandas.DataFrame, default "finland-2016"
+    population : str or pandas.DataFrame, default DEFAULT_POPULATION
         The target population.
     caller : str
         Used in error messages.
@@ -372,15 +380,14 @@ def evaluate(output, params=None, *, base=None, population="finland-2016",
     >>> round(float(v[1] / v[0]), 10)
     2.0
     """
-    from lems_epi.model.core import _as_scenario
     from lems_epi.scenario import Scenario
 
     output = get_output(output, caller=caller)
     if params is None or isinstance(params, (str, Scenario)):
-        base = _as_scenario(params if params is not None else base)
+        base = coerce_base(params if params is not None else base, caller=caller)
         params = pd.DataFrame(index=[0])
     else:
-        base = _as_scenario(base)
+        base = coerce_base(base, caller=caller)
         if not isinstance(params, pd.DataFrame):
             raise TypeError(f"{caller}: 'params' must be a DataFrame of batch parameters, got "
                             f"{type(params).__name__}.")
@@ -400,7 +407,7 @@ def evaluate(output, params=None, *, base=None, population="finland-2016",
     return values
 
 
-def frame_function(func, *, base=None, population="finland-2016", caller: str = "sobol"):
+def frame_function(func, *, base=None, population=DEFAULT_POPULATION, caller: str = "sobol"):
     """Turn an output into a function of a DataFrame of parameter samples (for :func:`sobol`)."""
     output = get_output(func, caller=caller)
 

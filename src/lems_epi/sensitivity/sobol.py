@@ -2,8 +2,9 @@
 
 A thin, checked layer over :func:`scipy.stats.sobol_indices`: parameter samples are handed to the
 user's function as a DataFrame (one column per parameter), the estimates come back as a tidy
-table with percentile-bootstrap intervals drawn from the ``rng`` the caller gave, and the
-function warns when the indices look unconverged.
+result (:class:`SobolResult`, whose ``table`` is on the output contract) with percentile-bootstrap
+intervals drawn from the ``rng`` the caller gave, and a note (or, if asked, a warning) when the
+indices look unconverged.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,14 +21,59 @@ from scipy import stats
 from lems_epi._rng import as_generator
 from lems_epi._validation import check_conf_level, check_whole_number, describe_rows
 from lems_epi.exceptions import ConvergenceWarning
+from lems_epi.scenario import DEFAULT_POPULATION
 from lems_epi.sensitivity.sampling import check_distributions
+from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame, stack_measures
 
-__all__ = ["SOBOL_COLUMNS", "sobol"]
+__all__ = ["SOBOL_COLUMNS", "SobolResult", "sobol"]
 
 SOBOL_COLUMNS = ["parameter", "first_order", "first_order_lower", "first_order_upper",
                  "total_order", "total_order_lower", "total_order_upper", "conf_level", "method",
                  "n", "evaluations"]
 _CHUNK_VALUES = 2_000_000
+#: An index whose interval lies below zero by no more than this is not called negative.
+NEGATIVE_TOLERANCE = 1e-12
+_METHOD = "saltelli-2010 (jansen total), percentile bootstrap"
+
+
+@dataclass(frozen=True, repr=False)
+class SobolResult(AnalysisResult):
+    """Result of :func:`sobol`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        On the output contract: ``parameter``, then ``measure`` (``"first_order"`` or
+        ``"total_order"``), ``estimate, lower, upper, conf_level, method, per``, then ``n``
+        (base sample size) and ``evaluations``; one row per parameter and measure.
+    indices : pandas.DataFrame
+        The same figures one row per parameter (:data:`SOBOL_COLUMNS`), the layout
+        :func:`lems_epi.plots.sensitivity.sobol_plot` takes.
+    notes : tuple of str
+        Whether the indices converged, and if not which ``n`` to try.
+    """
+
+    indices: pd.DataFrame = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def converged(self) -> bool:
+        """True when no interval is wider than the tolerance and no index is negative."""
+        return not any(n.startswith("not converged") for n in self.notes)
+
+    def summary(self) -> Summary:
+        """Indices by parameter (wide), with the convergence note."""
+        first = self.table.iloc[0]
+        facts = {"n": int(first["n"]), "evaluations": int(first["evaluations"]),
+                 "conf_level": float(first["conf_level"]), "method": first["method"]}
+        shown = self.indices.drop(columns=["conf_level", "method", "n", "evaluations"])
+        return Summary("Sobol' indices", facts, (("Indices", shown),), self.notes)
+
+    def plot(self, **kwargs):
+        """Bar chart of first- and total-order indices with their intervals."""
+        from lems_epi.plots.sensitivity import sobol_plot
+
+        return sobol_plot(self.indices, **kwargs)
 
 
 def _indices(f_a, f_b, f_ab):
@@ -102,8 +149,9 @@ def _wrap(func, names, *, caller: str):
     return wrapped
 
 
-def sobol(func, distributions=None, n=4096, rng=None, *, conf_level=0.95, n_resamples=999,
-          tolerance=0.05, base=None, population="finland-2016") -> pd.DataFrame:
+def sobol(func, distributions=None, *, n=4096, conf_level=0.95, n_resamples=999,
+          tolerance=0.05, on_unconverged="note", base=None, population=DEFAULT_POPULATION,
+          rng=None) -> SobolResult:
     r"""First- and total-order Sobol' indices with bootstrap intervals.
 
     For independent inputs :math:`X_i`, the first-order index
@@ -135,26 +183,31 @@ def sobol(func, distributions=None, n=4096, rng=None, *, conf_level=0.95, n_resa
     n_resamples : int, default 999
         Number of bootstrap resamples.
     tolerance : float, default 0.05
-        An interval half-width above this, or an index significantly below zero, raises a
-        :class:`~lems_epi.exceptions.ConvergenceWarning` that names the ``n`` to try.
+        An interval half-width above this, or an index whose interval lies wholly below zero
+        (by more than 1e-12), means the indices have not converged; the note names the ``n``
+        to try.
+    on_unconverged : {"note", "warn"}, default "note"
+        ``"note"`` records it in ``result.notes`` (shown by ``summary()`` and the command
+        line); ``"warn"`` also emits a :class:`~lems_epi.exceptions.ConvergenceWarning`.
     base : Scenario or str, optional
         For a named output: the scenario that supplies the parameters not sampled
         (default ``"seed-base"``).
-    population : str or pandas.DataFrame, default "finland-2016"
+    population : str or pandas.DataFrame, default DEFAULT_POPULATION
         For a named output: the target population.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per parameter: ``parameter, first_order, first_order_lower,
-        first_order_upper, total_order, total_order_lower, total_order_upper, conf_level,
-        method, n, evaluations``.
+    SobolResult
+        ``.table`` on the output contract (measures ``first_order`` and ``total_order`` per
+        parameter), ``.indices`` one row per parameter, ``.notes`` (convergence),
+        ``.summary()`` and ``.plot()``.
 
     Warns
     -----
     ConvergenceWarning
-        When some interval is wider than ``2 * tolerance`` or some index is negative beyond its
-        interval; the message says which ``n`` should bring it within the tolerance.
+        Only with ``on_unconverged="warn"``: when some interval is wider than
+        ``2 * tolerance`` or some index is negative beyond its interval; the message says
+        which ``n`` should bring it within the tolerance.
 
     References
     ----------
@@ -168,11 +221,17 @@ def sobol(func, distributions=None, n=4096, rng=None, *, conf_level=0.95, n_resa
     --------
     >>> from scipy import stats
     >>> dists = {"a": stats.uniform(0, 1), "b": stats.uniform(0, 2)}
-    >>> t = sobol(lambda df: df["a"] + df["b"], dists, n=4096, rng=1)
-    >>> t[["parameter", "first_order", "total_order"]].round(1)
+    >>> res = sobol(lambda df: df["a"] + df["b"], dists, n=4096, rng=1)
+    >>> res.indices[["parameter", "first_order", "total_order"]].round(1)
       parameter  first_order  total_order
     0         a          0.2          0.2
     1         b          0.8          0.8
+    >>> res.table[["parameter", "measure", "estimate"]].round(1).head(2)
+      parameter      measure  estimate
+    0         a  first_order       0.2
+    1         a  total_order       0.2
+    >>> res.converged
+    True
     """
     caller = "sobol"
     n = _check_power_of_two(n, caller=caller)
@@ -181,6 +240,9 @@ def sobol(func, distributions=None, n=4096, rng=None, *, conf_level=0.95, n_resa
     if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real) \
             or not 0 < tolerance < 1:
         raise ValueError(f"{caller}: 'tolerance' must be a number in (0, 1), got {tolerance!r}.")
+    if on_unconverged not in ("note", "warn"):
+        raise ValueError(f"{caller}: 'on_unconverged' must be 'note' or 'warn', got "
+                         f"{on_unconverged!r}.")
     if distributions is None:
         from lems_epi.sensitivity.defaults import default_distributions
 
@@ -209,23 +271,37 @@ def sobol(func, distributions=None, n=4096, rng=None, *, conf_level=0.95, n_resa
     total = np.atleast_1d(res.total_order).astype(float)
     (fl, fu), (tl, tu) = _bootstrap(f_a, f_b, f_ab, n_resamples=int(n_resamples),
                                     conf_level=conf_level, gen=boot_rng)
-    table = pd.DataFrame({
+    indices = pd.DataFrame({
         "parameter": names, "first_order": first, "first_order_lower": fl,
         "first_order_upper": fu, "total_order": total, "total_order_lower": tl,
-        "total_order_upper": tu, "conf_level": conf_level,
-        "method": "saltelli-2010 (jansen total), percentile bootstrap", "n": n,
+        "total_order_upper": tu, "conf_level": conf_level, "method": _METHOD, "n": n,
         "evaluations": n * (len(names) + 2)})
-    _warn_if_unconverged(table, n=n, tolerance=float(tolerance))
-    return table
+    note = _convergence_note(indices, n=n, tolerance=float(tolerance))
+    if on_unconverged == "warn" and note.startswith("not converged"):
+        warnings.warn(f"sobol: {note}", ConvergenceWarning, stacklevel=2)
+    return SobolResult(table=_contract_table(indices), indices=indices, notes=(note,))
 
 
-def _warn_if_unconverged(table: pd.DataFrame, *, n: int, tolerance: float) -> None:
+def _contract_table(indices: pd.DataFrame) -> pd.DataFrame:
+    parts = [contract_frame(
+        {"n": indices["n"], "evaluations": indices["evaluations"]}, measure=m,
+        estimate=indices[m], lower=indices[f"{m}_lower"], upper=indices[f"{m}_upper"],
+        conf_level=indices["conf_level"], method=_METHOD, groups={"parameter": indices[
+            "parameter"]}) for m in ("first_order", "total_order")]
+    table = stack_measures(parts, group_columns=["parameter"])
+    return table[["parameter", "measure", "estimate", "lower", "upper", "conf_level", "method",
+                  "per", "n", "evaluations"]]
+
+
+def _convergence_note(table: pd.DataFrame, *, n: int, tolerance: float) -> str:
     half = np.maximum((table["first_order_upper"] - table["first_order_lower"]).to_numpy(),
                       (table["total_order_upper"] - table["total_order_lower"]).to_numpy()) / 2
-    negative = (table["first_order_upper"] < 0) | (table["total_order_upper"] < 0)
+    negative = ((table["first_order_upper"] < -NEGATIVE_TOLERANCE)
+                | (table["total_order_upper"] < -NEGATIVE_TOLERANCE))
     wide = half > tolerance
     if not (negative.any() or wide.any()):
-        return
+        return (f"converged at n={n}: every interval half-width is within the tolerance "
+                f"{tolerance} (largest {float(half.max()):.3f}).")
     worst = max(float(half.max()), tolerance)
     factor = (worst / tolerance) ** 2 if wide.any() else 4.0
     suggest = 2 ** int(math.ceil(math.log2(n * factor)))
@@ -235,5 +311,4 @@ def _warn_if_unconverged(table: pd.DataFrame, *, n: int, tolerance: float) -> No
     if wide.any():
         problems.append(f"interval half-widths up to {worst:.3f} (tolerance {tolerance}) for "
                         + ", ".join(table["parameter"][wide]))
-    warnings.warn(f"sobol: the indices have not converged at n={n}: {'; '.join(problems)}. "
-                  f"Try n={suggest}.", ConvergenceWarning, stacklevel=3)
+    return f"not converged at n={n}: {'; '.join(problems)}. Try n={suggest}."

@@ -1,4 +1,7 @@
-"""Synthetic cohorts: one row per person, generated stratum by stratum in fixed-size blocks.
+"""The blocks of a synthetic cohort: the plan, one block's rows, and the frame's layout.
+
+:func:`lems_epi.simulate_cohort` (in memory), :func:`lems_epi.simulate.scale.simulate_cohort_dask`
+(on Dask) and :func:`lems_epi.simulate_case_control` all make their persons here.
 
 Design
 ------
@@ -48,17 +51,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lems_epi._rng import entropy_from
 from lems_epi._validation import check_whole_number
-from lems_epi.simulate.counts import _expected_counts, stratum_probabilities
+from lems_epi.scenario import DEFAULT_POPULATION, coerce_scenario
+from lems_epi.simulate.counts import expected_table, stratum_probabilities
 
 __all__ = [
     "BLOCK_SIZE",
     "CohortPlan",
     "cohort_meta",
     "cohort_plan",
+    "check_cohort_size",
     "simulate_block",
-    "simulate_cohort",
+    "simulate_blocks",
 ]
 
 #: Persons per block; a constant of the library so that block ``b`` always means the same rows.
@@ -132,7 +136,8 @@ class CohortPlan:
         return min(BLOCK_SIZE, self.n - block * BLOCK_SIZE)
 
 
-def _check_n(n, *, caller: str) -> int:
+def check_cohort_size(n, *, caller: str) -> int:
+    """Check the number of persons ``n`` (a whole number, at least 1) and return it."""
     return check_whole_number(n, name="n", caller=caller,
                               hint="'n' is the number of persons, e.g. 100_000 or 10**6.")
 
@@ -145,17 +150,18 @@ def _codes(values, categories, *, what: str, caller: str) -> np.ndarray:
     return codes.astype(np.int8)
 
 
-def cohort_plan(scenario, n, population=None, *, caller: str = "cohort_plan") -> CohortPlan:
+def cohort_plan(scenario, n, *, population=DEFAULT_POPULATION, caller: str = "cohort_plan"
+                ) -> CohortPlan:
     """Build the plan of a cohort: stratum probabilities, block count and sizes.
 
     Parameters
     ----------
-    scenario : lems_epi.Scenario
-        The parameter set.
+    scenario : Scenario or str
+        The parameter set, or the name of a named one.
     n : int
         Number of persons, at least 1.
-    population : None, str or pandas.DataFrame, optional
-        Population whose age x sex structure the persons follow (default: the scenario's
+    population : str, pandas.DataFrame or None, default DEFAULT_POPULATION
+        Population whose age x sex structure the persons follow (``None``: the scenario's
         reference population); smoking follows the scenario's smoking prevalence.
     caller : str
         Name used in error messages.
@@ -172,8 +178,9 @@ def cohort_plan(scenario, n, population=None, *, caller: str = "cohort_plan") ->
     >>> plan.n_blocks, plan.block_size(2), plan.id_dtype
     (3, 902848, dtype('int32'))
     """
-    n = _check_n(n, caller=caller)
-    table = _expected_counts(scenario, population, caller=caller)
+    n = check_cohort_size(n, caller=caller)
+    scenario = coerce_scenario(scenario, caller=caller)
+    table = expected_table(scenario, population, caller=caller)
     p_para, p_non, sclc_share = stratum_probabilities(table)
     pop = table["population"].to_numpy(dtype=np.float64)
     if not pop.sum() > 0:
@@ -344,82 +351,17 @@ def simulate_block(plan: CohortPlan, entropy: int, block: int) -> pd.DataFrame:
     return _frame(plan, cols, entropy, block=int(block))
 
 
-def simulate_cohort(scenario, n, rng=None, population=None, engine="pandas"):
-    """Simulate a cohort of ``n`` persons, one row per person.
-
-    Parameters
-    ----------
-    scenario : lems_epi.Scenario
-        The parameter set.
-    n : int
-        Number of persons (at least 1). At the seed prevalences a cohort of 100,000 holds
-        about one case; raise the prevalence with ``scenario.replace(prevalence=...)`` for
-        lessons that need many.
-    rng : None, int or numpy.random.Generator, optional
-        An int is used as the entropy of the blocks' seed sequences (the same int gives the
-        same frame); from a Generator an entropy is drawn, so two generators spawned from one
-        parent give different cohorts. The entropy is stored in ``attrs["entropy"]``.
-    population : None, str or pandas.DataFrame, optional
-        Population whose age x sex structure the persons follow (default: the scenario's
-        reference population). Smoking follows the scenario's smoking prevalence.
-    engine : {"pandas", "dask"}, default "pandas"
-        ``"pandas"`` builds the cohort in memory; ``"dask"`` returns a lazy
-        ``dask.dataframe.DataFrame`` over the same blocks (see
-        :func:`lems_epi.simulate.scale.simulate_cohort_dask`), equal to the in-memory cohort
-        once computed, for cohorts larger than memory.
-
-    Returns
-    -------
-    pandas.DataFrame or dask.dataframe.DataFrame
-        Columns ``person_id`` (int32, or int64 beyond 2^31 persons), ``age`` (int16, whole
-        years; the population's top age means that age and over), ``sex`` and ``smoking``
-        (categorical), ``lems`` (bool), ``lems_type`` (categorical ``paraneoplastic`` /
-        ``non-paraneoplastic``, missing for non-cases), ``cancer`` (categorical ``sclc`` /
-        ``other`` for paraneoplastic cases, missing otherwise), ``onset_age`` (float32, missing
-        for non-cases) and ``vgcc_antibody`` (nullable boolean, missing for non-cases).
-        About 17 bytes a person. ``attrs`` holds ``scenario``, ``n``, ``entropy`` and
-        ``block_size``.
-
-    Notes
-    -----
-    See the module docstring (:mod:`lems_epi.simulate.cohort`) for the block design, the
-    stratified draws, the order of the rows and how ``onset_age`` and ``vgcc_antibody`` are
-    drawn.
-
-    References
-    ----------
-    .. [1] L'Ecuyer P, Simard R, Chen EJ, Kelton WD (2002). An object-oriented random-number
-       package with many long streams and substreams. Operations Research 50(6):1073-1075
-       (independent substreams for blocks of a simulation).
-    .. [2] Keiding N (1991). Age-specific incidence and prevalence: a statistical perspective.
-       Journal of the Royal Statistical Society, Series A 154(3):371-412 (prevalence, incidence
-       and the duration of prevalent cases).
+def simulate_blocks(plan: CohortPlan, entropy: int) -> pd.DataFrame:
+    """Simulate every block of a cohort in memory, one after the other, into one frame.
 
     Examples
     --------
     >>> import lems_epi as le
-    >>> s = le.Scenario.named("seed-base").replace(prevalence=0.01)
-    >>> cohort = le.simulate_cohort(s, 20_000, rng=3)
-    >>> list(cohort.columns)  # doctest: +NORMALIZE_WHITESPACE
-    ['person_id', 'age', 'sex', 'smoking', 'lems', 'lems_type', 'cancer', 'onset_age',
-     'vgcc_antibody']
-    >>> cohort.equals(le.simulate_cohort(s, 20_000, rng=3))
-    True
-    >>> bool(cohort.loc[cohort["lems"], "onset_age"].le(cohort.loc[cohort["lems"], "age"]).all())
-    True
+    >>> plan = cohort_plan(le.Scenario.named("seed-base"), 10)
+    >>> len(simulate_blocks(plan, 1))
+    10
     """
-    caller = "simulate_cohort"
-    if engine == "dask":
-        from lems_epi.simulate.scale import simulate_cohort_dask  # lazy: scale imports cohort
-
-        return simulate_cohort_dask(scenario, n, rng=rng, population=population)
-    if engine != "pandas":
-        raise ValueError(f"{caller}: 'engine' must be 'pandas' (in memory) or 'dask' (lazy, "
-                         f"for cohorts beyond memory), got {engine!r}.")
-    n = _check_n(n, caller=caller)
-    entropy = entropy_from(rng, caller=caller)
-    plan = cohort_plan(scenario, n, population, caller=caller)
-    cols = _allocate(plan, n)
+    cols = _allocate(plan, plan.n)
     for block in range(plan.n_blocks):
-        _fill_block(plan, entropy, block, cols, block * BLOCK_SIZE)
-    return _frame(plan, cols, entropy)
+        _fill_block(plan, int(entropy), block, cols, block * BLOCK_SIZE)
+    return _frame(plan, cols, int(entropy))

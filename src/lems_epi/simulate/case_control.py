@@ -19,7 +19,8 @@ import pandas as pd
 
 from lems_epi._rng import as_generator, entropy_from
 from lems_epi._validation import check_columns, check_whole_number
-from lems_epi.simulate.cohort import BLOCK_SIZE, _check_n, cohort_plan, simulate_block
+from lems_epi.scenario import DEFAULT_POPULATION
+from lems_epi.simulate.blocks import BLOCK_SIZE, check_cohort_size, cohort_plan, simulate_block
 
 __all__ = ["sample_case_control", "simulate_case_control"]
 
@@ -58,8 +59,8 @@ def _finish(cohort, cases_idx, controls_idx, weights_controls, match_set_cases,
     return out
 
 
-def sample_case_control(cohort, controls_per_case=4, matched_on=None, rng=None, *,
-                        outcome="lems") -> pd.DataFrame:
+def sample_case_control(cohort, *, controls_per_case=4, matched_on=None, outcome="lems",
+                        rng=None) -> pd.DataFrame:
     """Draw a case-control sample from a cohort, with sampling weights.
 
     Parameters
@@ -118,7 +119,7 @@ def sample_case_control(cohort, controls_per_case=4, matched_on=None, rng=None, 
     True
     >>> round(float(cc["weight"].sum())) == len(cohort)
     True
-    >>> m = le.sample_case_control(cohort, 2, matched_on=["sex", "age"], rng=2)
+    >>> m = le.sample_case_control(cohort, controls_per_case=2, matched_on=["sex", "age"], rng=2)
     >>> int(m.groupby("match_set").size().max())
     3
     """
@@ -191,8 +192,8 @@ def sample_case_control(cohort, controls_per_case=4, matched_on=None, rng=None, 
                    np.arange(1, case_order.size + 1), np.concatenate(sets), attrs)
 
 
-def simulate_case_control(scenario, n, controls_per_case=4, rng=None, population=None
-                          ) -> pd.DataFrame:
+def simulate_case_control(scenario, n, *, controls_per_case=4, population=DEFAULT_POPULATION,
+                          rng=None) -> pd.DataFrame:
     """Simulate a cohort block by block and keep only its cases and sampled controls.
 
     The cohort is exactly ``simulate_cohort(scenario, n, rng=rng)`` (same blocks, same cases),
@@ -205,8 +206,8 @@ def simulate_case_control(scenario, n, controls_per_case=4, rng=None, population
 
     Parameters
     ----------
-    scenario : lems_epi.Scenario
-        The parameter set.
+    scenario : Scenario or str
+        The parameter set, or the name of a named one.
     n : int
         Persons in the underlying cohort.
     controls_per_case : int, default 4
@@ -214,7 +215,7 @@ def simulate_case_control(scenario, n, controls_per_case=4, rng=None, population
     rng : None, int or numpy.random.Generator, optional
         As for :func:`lems_epi.simulate_cohort`; the control choice uses a separate stream of
         the same entropy.
-    population : None, str or pandas.DataFrame, optional
+    population : str, pandas.DataFrame or None, default DEFAULT_POPULATION
         As for :func:`lems_epi.simulate_cohort`.
 
     Returns
@@ -235,10 +236,10 @@ def simulate_case_control(scenario, n, controls_per_case=4, rng=None, population
     3000000
     """
     caller = "simulate_case_control"
-    n = _check_n(n, caller=caller)
+    n = check_cohort_size(n, caller=caller)
     k = _check_controls_per_case(controls_per_case, caller=caller)
     entropy = entropy_from(rng, caller=caller)
-    plan = cohort_plan(scenario, n, population, caller=caller)
+    plan = cohort_plan(scenario, n, population=population, caller=caller)
     cases, noncases = [], np.empty(plan.n_blocks, np.int64)
     for b in range(plan.n_blocks):
         block = simulate_block(plan, entropy, b)

@@ -25,26 +25,29 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._rng import as_generator
+from lems_epi.scenario import DEFAULT_POPULATION, coerce_scenario
 
-__all__ = ["simulate_counts", "stratum_probabilities"]
+__all__ = ["expected_table", "simulate_counts", "stratum_probabilities"]
 
 _EXPECTED = ("population", "expected_paraneoplastic", "expected_sclc",
              "expected_nonparaneoplastic", "expected_cases")
 
 
-def _expected_counts(scenario, population, *, caller: str) -> pd.DataFrame:
-    from lems_epi.scenario import Scenario
+def expected_table(scenario, population, *, caller: str) -> pd.DataFrame:
+    """The risk model's expected counts of ``scenario`` in ``population``, for a simulation.
 
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"{caller}: 'scenario' must be a lems_epi.Scenario (for example "
-                        f"Scenario.named('seed-base')), got {type(scenario).__name__}.")
+    ``scenario`` is a Scenario or a name; ``population`` a name, a table, or ``None`` for the
+    scenario's reference population. Errors name ``caller``.
+    """
+    scenario = coerce_scenario(scenario, caller=caller)
     if population is not None and not isinstance(population, (str, pd.DataFrame)):
-        raise TypeError(f"{caller}: 'population' must be None (the scenario's reference "
-                        "population), a population name such as 'denmark-2013' or a table with "
-                        f"columns age, sex, population; got {type(population).__name__}.")
+        raise TypeError(f"{caller}: 'population' must be a population name such as "
+                        f"{DEFAULT_POPULATION!r}, a table with columns age, sex, population, or "
+                        "None (the scenario's reference population); got "
+                        f"{type(population).__name__}.")
     from lems_epi.model import expected_counts
 
-    return expected_counts(scenario, population)
+    return expected_counts(scenario, population=population)
 
 
 def stratum_probabilities(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,16 +88,17 @@ def stratum_probabilities(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
     return p_para, p_non, np.clip(share, 0.0, 1.0)
 
 
-def simulate_counts(scenario, population=None, rng=None) -> pd.DataFrame:
+def simulate_counts(scenario, *, population=DEFAULT_POPULATION, rng=None) -> pd.DataFrame:
     """Draw synthetic prevalent case counts for every stratum of a population.
 
     Parameters
     ----------
-    scenario : lems_epi.Scenario
-        The parameter set (for example ``Scenario.named("seed-base")``).
-    population : None, str or pandas.DataFrame, optional
-        The population to count in: ``None`` for the scenario's reference population, a shipped
-        name (``"denmark-2013"``, ``"finland-2016"``) or a table with columns ``age``, ``sex``,
+    scenario : Scenario or str
+        The parameter set (for example ``Scenario.named("seed-base")``) or its name.
+    population : str, pandas.DataFrame or None, default DEFAULT_POPULATION
+        The population to count in: a shipped name (default
+        :data:`lems_epi.scenario.DEFAULT_POPULATION`, ``"finland-2016"``; or ``"denmark-2013"``),
+        ``None`` for the scenario's reference population, or a table with columns ``age``, ``sex``,
         ``population`` (whole numbers; any size up to about 10^18 persons in total).
     rng : None, int or numpy.random.Generator, optional
         Source of randomness; the same int gives the same table.
@@ -125,7 +129,7 @@ def simulate_counts(scenario, population=None, rng=None) -> pd.DataFrame:
     Examples
     --------
     >>> import lems_epi as le
-    >>> counts = le.simulate_counts(le.Scenario.named("seed-base"), rng=1)
+    >>> counts = le.simulate_counts("seed-base", population="denmark-2013", rng=1)
     >>> bool((counts["cases"] == counts["paraneoplastic"] + counts["nonparaneoplastic"]).all())
     True
     >>> bool((counts["sclc"] <= counts["paraneoplastic"]).all())
@@ -134,8 +138,9 @@ def simulate_counts(scenario, population=None, rng=None) -> pd.DataFrame:
     5602628
     """
     caller = "simulate_counts"
+    scenario = coerce_scenario(scenario, caller=caller)
     gen = as_generator(rng, caller=caller)
-    table = _expected_counts(scenario, population, caller=caller)
+    table = expected_table(scenario, population, caller=caller)
     p_para, p_non, share = stratum_probabilities(table)
     pop = table["population"].to_numpy(dtype=np.int64)
     para = gen.binomial(pop, p_para).astype(np.int64)

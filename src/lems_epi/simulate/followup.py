@@ -111,6 +111,7 @@ from lems_epi._rng import as_generator
 from lems_epi._validation import check_whole_number
 from lems_epi.populations.loaders import population as _population
 from lems_epi.populations.smoking import SMOKING_STATUSES, smoking_by_age, smoking_prevalence
+from lems_epi.scenario import coerce_scenario
 from lems_epi.simulate.incidence import (
     MAX_AGE,
     SEXES,
@@ -155,14 +156,8 @@ def _birth_rate(rates, mu, e0, dp, sclc_rate, sclc_min_age) -> float:
 
 def _check_inputs(scenario, n, start, years, sclc_rate, sclc_min_age, sclc_median_survival,
                   structure):
-    from lems_epi.scenario import Scenario
-
     caller = "simulate_followup"
-    if isinstance(scenario, str):
-        scenario = Scenario.named(scenario)
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"{caller}: 'scenario' must be a Scenario or the name of a named one, "
-                        f"got {type(scenario).__name__}.")
+    scenario = coerce_scenario(scenario, caller=caller)
     if n is not None:
         check_whole_number(n, name="n", caller=caller,
                            hint="'n' is the number of persons at start (None: the "
@@ -373,7 +368,7 @@ def _allocate(deficit: np.ndarray, m: int) -> np.ndarray:
     return x
 
 
-def age_sex_distance(followup, at, population=None, life_table="finland-2013") -> pd.DataFrame:
+def age_sex_distance(followup, at, *, population=None, life_table="finland-2013") -> pd.DataFrame:
     """Total variation distance between the simulated and the reference age x sex structure.
 
     The persons followed at ``at`` (``entry <= at < exit``) are counted by sex and single
@@ -428,7 +423,7 @@ def age_sex_distance(followup, at, population=None, life_table="finland-2013") -
     return pd.DataFrame(rows)
 
 
-def simulate_followup(scenario, n=None, population=None, start=2020.0, years=10, rng=None, *,
+def simulate_followup(scenario, n=None, *, population=None, start=2020.0, years=10, rng=None,
                       structure="stationary", life_table="finland-2013", sclc_rate=76.3e-6,
                       sclc_min_age=40.0, sclc_median_survival=7 / 12) -> pd.DataFrame:
     """Follow an open population over calendar time (LEMS, SCLC and death).
@@ -446,7 +441,9 @@ def simulate_followup(scenario, n=None, population=None, start=2020.0, years=10,
     population : str or pandas.DataFrame, optional
         The reference population: sets the default ``n``, the share of boys at birth and,
         with ``structure="reference"``, the age x sex structure kept over time; default the
-        scenario's reference population.
+        scenario's reference population (not :data:`lems_epi.scenario.DEFAULT_POPULATION`:
+        the follow-up's figures below are measured against the population the scenario is
+        calibrated in).
     start : float
         Calendar time at which follow-up starts (decimal years).
     years : float
@@ -509,7 +506,8 @@ def simulate_followup(scenario, n=None, population=None, start=2020.0, years=10,
     if n is None:
         n = int(_population(population)["population"].sum())
     start, end = float(start), float(start) + float(years)
-    rates = onset_rates(scenario, life_table, population, structure=structure)
+    rates = onset_rates(scenario, life_table=life_table, population=population,
+                        structure=structure)
     model = _Model(scenario, rates, life_table, sclc_rate, sclc_min_age, sclc_median_survival)
     mu = model.mu
     dp = model.dp

@@ -54,6 +54,7 @@ import pandas as pd
 from lems_epi.populations.loaders import life_table as _life_table
 from lems_epi.populations.loaders import population as _population
 from lems_epi.populations.smoking import SMOKING_STATUSES, smoking_by_age, smoking_prevalence
+from lems_epi.scenario import coerce_scenario
 
 __all__ = ["MAX_AGE", "STRUCTURES", "life_table_hazards", "onset_rates", "reference_structure",
            "stationary_population"]
@@ -214,7 +215,7 @@ def reference_structure(population="denmark-2013", life_table="finland-2013") ->
     return out
 
 
-def onset_rates(scenario, life_table="finland-2013", population=None, structure="stationary"
+def onset_rates(scenario, *, life_table="finland-2013", population=None, structure="stationary"
                 ) -> pd.DataFrame:
     """Prevalence and onset rates of LEMS by age, sex and smoking in a population structure.
 
@@ -259,6 +260,7 @@ def onset_rates(scenario, life_table="finland-2013", population=None, structure=
     if structure not in STRUCTURES:
         raise ValueError(f"onset_rates: 'structure' must be one of {STRUCTURES}, "
                          f"got {structure!r}.")
+    scenario = coerce_scenario(scenario, caller="onset_rates")
     if population is None:
         population = scenario.reference_population
     stat = stationary_population(life_table, _male_share_at_birth(population))
@@ -271,7 +273,7 @@ def onset_rates(scenario, life_table="finland-2013", population=None, structure=
     grid = pd.DataFrame(list(itertools.product(range(MAX_AGE + 1), SEXES, SMOKING_STATUSES)),
                         columns=["age", "sex", "smoking"])
     grid["population"] = 10**9
-    model = expected_counts(scenario, grid)
+    model = expected_counts(scenario, population=grid)
     model = model.set_index(["age", "sex", "smoking"]).reindex(
         pd.MultiIndex.from_frame(grid[["age", "sex", "smoking"]]))
     p_p = model["expected_paraneoplastic"].to_numpy(float) / 1e9

@@ -22,6 +22,8 @@ __all__ = ["CASE_CONTROL_N", "COHORT_N", "SEED", "build_datasets", "regenerate"]
 SEED = 20130101
 #: Scenario of the cohort and the case-control sample.
 SCENARIO = "seed-base"
+#: Population of every dataset (the named scenarios' reference population).
+POPULATION = "denmark-2013"
 #: Persons in the teaching cohort.
 COHORT_N = 100_000
 #: Persons in the cohort behind the case-control sample (about 7e-6 x 35e6 = 245 cases).
@@ -55,20 +57,20 @@ def build_datasets() -> dict[str, pd.DataFrame]:
         :func:`lems_epi.simulate_cohort` of :data:`COHORT_N` persons; ``case_control``:
         :func:`lems_epi.simulate_case_control` from a cohort of :data:`CASE_CONTROL_N`.
     """
-    from lems_epi.scenario import Scenario, scenarios
+    from lems_epi.scenario import NAMED_SCENARIOS
     from lems_epi.simulate.case_control import simulate_case_control
     from lems_epi.simulate.cohort import simulate_cohort
     from lems_epi.simulate.counts import simulate_counts
 
     parts = []
-    for name in scenarios()["name"]:
-        table = simulate_counts(Scenario.named(name), population="denmark-2013", rng=SEED)
+    for name in NAMED_SCENARIOS:
+        table = simulate_counts(name, population=POPULATION, rng=SEED)
         table.insert(0, "scenario", name)
         parts.append(table)
     counts = pd.concat(parts, ignore_index=True)
-    cohort = simulate_cohort(Scenario.named(SCENARIO), COHORT_N, rng=SEED)
-    cc = simulate_case_control(Scenario.named(SCENARIO), CASE_CONTROL_N, CONTROLS_PER_CASE,
-                               rng=SEED)
+    cohort = simulate_cohort(SCENARIO, COHORT_N, population=POPULATION, rng=SEED)
+    cc = simulate_case_control(SCENARIO, CASE_CONTROL_N, controls_per_case=CONTROLS_PER_CASE,
+                               population=POPULATION, rng=SEED)
     if int(cc["case"].sum()) < MIN_CASES:
         raise RuntimeError(f"the case-control cohort holds only {int(cc['case'].sum())} cases "
                            f"(< {MIN_CASES}); raise CASE_CONTROL_N.")
@@ -80,11 +82,10 @@ def _dictionary(data: dict[str, pd.DataFrame]) -> str:
 
     names = ", ".join(f"`{n}`" for n in pd.unique(data["counts"]["scenario"]))
     from lems_epi.model import expected_counts
-    from lems_epi.scenario import Scenario
 
     cohort, cc = data["cohort"], data["case_control"]
     n_cases = int(cc["case"].sum())
-    table = expected_counts(Scenario.named(SCENARIO))
+    table = expected_counts(SCENARIO, population=POPULATION)
     expected = COHORT_N * table["expected_cases"].sum() / table["population"].sum()
     k = int(cohort["lems"].sum())
     held = f"{k} case{'' if k == 1 else 's'} ({expected:.1f} expected)"
@@ -107,8 +108,7 @@ fields, booleans as `True`/`False`.
 
 Simulated prevalent LEMS cases in the whole Danish population of 2013 (5,602,628 persons) under
 each named scenario ({names}), one row per scenario x stratum ({len(data["counts"]):,} rows).
-Made by `lems_epi.simulate_counts(Scenario.named(name), population="denmark-2013",
-rng={SEED})`; the same seed for every scenario, so differences between scenarios are not blurred
+Made by `lems_epi.simulate_counts(name, population="{POPULATION}", rng={SEED})`; the same seed for every scenario, so differences between scenarios are not blurred
 by different random numbers (common random numbers).
 
 | column | type | meaning |
@@ -130,8 +130,8 @@ by different random numbers (common random numbers).
 ## `{FILES["cohort"]}`
 
 A cohort of {len(cohort):,} persons drawn from the `{SCENARIO}` scenario
-(`lems_epi.simulate_cohort(Scenario.named("{SCENARIO}"), {COHORT_N}, rng={SEED})`), one row per
-person. At 7 cases per million it holds {held}: a cohort of this size is the wrong design
+(`lems_epi.simulate_cohort("{SCENARIO}", {COHORT_N}, population="{POPULATION}", rng={SEED})`),
+one row per person. At 7 cases per million it holds {held}: a cohort of this size is the wrong design
 for a disease this rare, which is itself the lesson. Persons follow the
 Danish age x sex structure and the scenario's smoking prevalence; rows are ordered by stratum
 (age, sex, smoking) within blocks of 2^20 persons.
@@ -153,10 +153,10 @@ Danish age x sex structure and the scenario's smoking prevalence; rows are order
 A case-control sample: every case of a cohort of {CASE_CONTROL_N:,} persons (scenario
 `{SCENARIO}`, seed {SEED}; {n_cases} cases) and {CONTROLS_PER_CASE} controls per case drawn at
 random, unmatched, from its non-cases ({len(cc):,} rows). Made by
-`lems_epi.simulate_case_control(Scenario.named("{SCENARIO}"), {CASE_CONTROL_N},
-{CONTROLS_PER_CASE}, rng={SEED})`, which simulates the cohort block by block and keeps only the
+`lems_epi.simulate_case_control("{SCENARIO}", {CASE_CONTROL_N},
+controls_per_case={CONTROLS_PER_CASE}, population="{POPULATION}", rng={SEED})`, which simulates the cohort block by block and keeps only the
 cases and the chosen controls; its cases are exactly the cases of
-`simulate_cohort(Scenario.named("{SCENARIO}"), {CASE_CONTROL_N}, rng={SEED})`.
+`simulate_cohort("{SCENARIO}", {CASE_CONTROL_N}, population="{POPULATION}", rng={SEED})`.
 
 Columns: those of the cohort above, then
 

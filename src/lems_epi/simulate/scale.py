@@ -2,8 +2,8 @@
 
 :func:`simulate_cohort_dask` builds a lazy ``dask.dataframe.DataFrame`` with
 :func:`dask.dataframe.from_map`: partition ``p`` is a run of consecutive blocks of
-:data:`lems_epi.simulate.cohort.BLOCK_SIZE` persons, and every block is made by
-:func:`lems_epi.simulate.cohort.simulate_block` from its own seed,
+:data:`lems_epi.simulate.blocks.BLOCK_SIZE` persons, and every block is made by
+:func:`lems_epi.simulate.blocks.simulate_block` from its own seed,
 ``numpy.random.SeedSequence(entropy, spawn_key=(block,))``. Since the block size is a constant
 of the library and a block's rows depend on nothing but the plan, the entropy and the block
 number, the computed frame is the in-memory cohort of :func:`lems_epi.simulate_cohort`, row for
@@ -22,14 +22,15 @@ import pandas as pd
 
 from lems_epi._rng import entropy_from
 from lems_epi._validation import check_whole_number
-from lems_epi.simulate.cohort import (
+from lems_epi.scenario import DEFAULT_POPULATION
+from lems_epi.simulate.blocks import (
     BLOCK_SIZE,
     CohortPlan,
     cohort_meta,
     cohort_plan,
     simulate_block,
 )
-from lems_epi.stats._dask import aggregate, is_dask_dataframe
+from lems_epi.stats.dask_reduce import aggregate, is_dask_dataframe
 
 __all__ = [
     "DEFAULT_BLOCKS_PER_PARTITION",
@@ -78,7 +79,7 @@ def _check_blocks_per_partition(value, *, caller: str) -> int:
                               hint=f"Each block holds {BLOCK_SIZE:,} persons; 4 is usual.")
 
 
-def simulate_cohort_dask(scenario, n, rng=None, population=None, *,
+def simulate_cohort_dask(scenario, n, *, population=DEFAULT_POPULATION, rng=None,
                          blocks_per_partition=DEFAULT_BLOCKS_PER_PARTITION):
     """Simulate a cohort of ``n`` persons as a lazy dask DataFrame.
 
@@ -88,8 +89,8 @@ def simulate_cohort_dask(scenario, n, rng=None, population=None, *,
 
     Parameters
     ----------
-    scenario : lems_epi.Scenario
-        The parameter set.
+    scenario : Scenario or str
+        The parameter set, or the name of a named one.
     n : int
         Number of persons (at least 1); any size, since nothing is held in memory until a
         partition is computed.
@@ -98,8 +99,8 @@ def simulate_cohort_dask(scenario, n, rng=None, population=None, *,
         gives the same cohort in memory and on Dask. Pass an int to be able to rebuild the
         cohort (with ``None`` the entropy is drawn from the operating system; it is in the
         ``attrs["entropy"]`` of every computed partition).
-    population : None, str or pandas.DataFrame, optional
-        Population whose age x sex structure the persons follow (default: the scenario's
+    population : str, pandas.DataFrame or None, default DEFAULT_POPULATION
+        Population whose age x sex structure the persons follow (``None``: the scenario's
         reference population).
     blocks_per_partition : int, default 4
         Blocks of ``BLOCK_SIZE`` (2**20) persons per partition. It changes how the work is cut,
@@ -143,7 +144,7 @@ def simulate_cohort_dask(scenario, n, rng=None, population=None, *,
     caller = "simulate_cohort"
     bpp = _check_blocks_per_partition(blocks_per_partition, caller=caller)
     entropy = entropy_from(rng, caller=caller)
-    plan = cohort_plan(scenario, n, population, caller=caller)
+    plan = cohort_plan(scenario, n, population=population, caller=caller)
     import dask.dataframe as dd
 
     runs = partition_blocks(plan.n_blocks, bpp)
