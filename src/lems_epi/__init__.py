@@ -66,6 +66,9 @@ _LAZY: dict[str, str] = {
     "median_survival": "lems_epi.stats.survival",
     "two_by_two": "lems_epi.stats.tables",
     "funnel_limits": "lems_epi.stats.funnel",
+    "compare_dsr": "lems_epi.stats.dsr_compare",
+    "dsr_difference": "lems_epi.stats.dsr_compare",
+    "dsr_ratio": "lems_epi.stats.dsr_compare",
     "life_expectancy": "lems_epi.stats.life_tables",
 }
 _SUBPACKAGES = ("plots", "sensitivity", "stats")
