@@ -63,7 +63,13 @@ TEST_COLUMNS = ("statistic", "p_value", "alternative")
 MEASURE_SPACES: dict[str, tuple[float | None, float | None]] = {
     # proportions and probabilities
     "proportion": (0.0, 1.0), "risk": (0.0, 1.0), "prevalence": (0.0, 1.0),
-    "apparent_prevalence": (0.0, 1.0), "true_prevalence": (0.0, 1.0),
+    "apparent_prevalence": (0.0, 1.0),
+    # the Rogan-Gladen true prevalence is reported raw (it leaves [0, 1] when the apparent
+    # prevalence lies outside [1 - specificity, sensitivity]), with a validity flag column
+    "true_prevalence": (None, None),
+    "false_positive_fraction": (0.0, 1.0), "false_negative_fraction": (0.0, 1.0),
+    "proportion_ruled_in": (0.0, 1.0), "proportion_ruled_out": (0.0, 1.0),
+    "one_minus_ppv": (0.0, 1.0), "one_minus_npv": (0.0, 1.0),
     "sensitivity": (0.0, 1.0), "specificity": (0.0, 1.0), "ppv": (0.0, 1.0), "npv": (0.0, 1.0),
     "accuracy": (0.0, 1.0), "survival": (0.0, 1.0), "net_survival": (None, None),
     "relative_survival": (0.0, None), "expected_survival": (0.0, 1.0), "auc": (0.0, 1.0),
@@ -77,6 +83,7 @@ MEASURE_SPACES: dict[str, tuple[float | None, float | None]] = {
     "life_expectancy": (0.0, None),
     # differences of two probabilities
     "risk_difference": (-1.0, 1.0), "youden": (-1.0, 1.0),
+    "population_attributable_risk": (-1.0, 1.0),
 }
 
 
