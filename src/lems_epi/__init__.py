@@ -55,6 +55,8 @@ _LAZY: dict[str, str] = {
     "point_prevalence": "lems_epi.stats.pid",
     "prevalence_incidence_duration": "lems_epi.stats.pid",
     "rates": "lems_epi.stats.rates",
+    "meta_analysis": "lems_epi.stats.meta_analysis",
+    "MetaAnalysisResult": "lems_epi.stats.meta_analysis",
     "PoissonRegressionResult": "lems_epi.stats.regression",
     "poisson_regression": "lems_epi.stats.regression",
     "smr": "lems_epi.stats.standardize",

@@ -702,6 +702,16 @@ def _literature() -> Scenario:
 
 register_scenario("literature", _literature, "published figures")
 
+
+def _pooled() -> Scenario:
+    # built from the evidence table's counts by meta-analysis (lems_epi.evidence.pooled)
+    from lems_epi.evidence.pooled import pooled_scenario
+
+    return pooled_scenario()
+
+
+register_scenario("pooled", _pooled, "pooled studies (meta-analysis of the counts)")
+
 #: The package's own named scenarios (those registered above), in order.
 NAMED_SCENARIOS = tuple(_REGISTRY)
 
