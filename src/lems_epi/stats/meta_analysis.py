@@ -41,9 +41,9 @@ from lems_epi._validation import (
     as_float_array,
     check_columns,
     check_conf_level,
+    check_method,
     check_positive_number,
     describe_rows,
-    resolve_method,
 )
 from lems_epi.exceptions import ConvergenceWarning
 from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame, stack_measures
@@ -78,12 +78,20 @@ _TEST_ALIASES = {"knapp-hartung": "knha", "hksj": "knha", "t": "knha", "wald": "
 # inputs
 
 
+def _resolve(value, allowed, aliases, name):
+    """Canonical option name: case, spaces and underscores do not matter; aliases accepted."""
+    if not isinstance(value, str):
+        raise TypeError(f"{_CALLER}: {name!r} must be a string, one of {list(allowed)}; got "
+                        f"{value!r}.")
+    key = "-".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
+    key = aliases.get(key, key)
+    return check_method(key, allowed, caller=_CALLER, name=name)
+
+
 def _options(measure, method, test, n, person_time, conf_level, per):
-    measure = resolve_method(measure, META_MEASURES, caller=_CALLER, aliases=_MEASURE_ALIASES,
-                             name="measure")
-    method = resolve_method(method, META_METHODS, caller=_CALLER, aliases=_METHOD_ALIASES)
-    test = resolve_method(test, ("z", "knha"), caller=_CALLER, aliases=_TEST_ALIASES,
-                          name="test")
+    measure = _resolve(measure, META_MEASURES, _MEASURE_ALIASES, "measure")
+    method = _resolve(method, META_METHODS, _METHOD_ALIASES, "method")
+    test = _resolve(test, ("z", "knha"), _TEST_ALIASES, "test")
     conf_level = check_conf_level(conf_level, caller=_CALLER)
     per = check_positive_number(per, name="per", caller=_CALLER)
     if (n is None) == (person_time is None):
