@@ -10,6 +10,7 @@ sentences say what it shows, with the numbers of this run.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,10 +31,10 @@ p.caption{color:#333;background:#f4f6fa;border-left:4px solid #1f3b73;padding:.6
 max-width:75ch}
 div.figure{max-width:100%;overflow:hidden}
 div.table{max-width:100%;overflow-x:auto;margin:.8em 0}
-table.lems{border-collapse:collapse;font-size:.9em}
+table.lems{border-collapse:collapse;font-size:.9em;width:100%}
 table.lems th,table.lems td{border:1px solid #ccc;padding:4px 8px;text-align:left;
 vertical-align:top;overflow-wrap:normal;word-break:normal;hyphens:none}
-table.lems th{background:#eef1f7}
+table.lems th{background:#eef1f7} table.lems td.flag{color:#a40000;font-weight:600}
 table.lems td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 table.lems td.text{min-width:16ch;max-width:42ch}
 table.lems details summary{cursor:pointer;color:#1f3b73}
@@ -91,18 +92,30 @@ def number_for_people(value) -> str:
     return f"{float(f'{v:.3g}'):g}"
 
 
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?(e[-+]?\d+)?$")
+
+
+def _words(text: str) -> str:
+    """Escaped text that may break after an underscore (long names wrap at their parts)."""
+    return html.escape(text).replace("_", "_<wbr>")
+
+
 def _cell(value) -> str:
     """One table cell: numbers right-aligned for people, long text folded."""
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        value = float(value)
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return f"<td class='num'>{html.escape(number_for_people(value))}</td>"
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if text == "outside every source":
+        return f"<td class='flag'>{html.escape(text)}</td>"
     if len(text) <= 30:
-        return f"<td>{html.escape(text)}</td>"
+        return f"<td>{_words(text)}</td>"
     if len(text) <= FOLD_CHARS:
-        return f"<td class='text'>{html.escape(text)}</td>"
+        return f"<td class='text'>{_words(text)}</td>"
     head = text[:60].rsplit(" ", 1)[0]
-    return (f"<td class='text'><details><summary>{html.escape(head)} …</summary>"
-            f"{html.escape(text)}</details></td>")
+    return (f"<td class='text'><details><summary>{_words(head)} …</summary>"
+            f"{_words(text)}</details></td>")
 
 
 def _table_html(frame: pd.DataFrame, max_rows: int = 60) -> str:
