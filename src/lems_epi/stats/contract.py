@@ -82,7 +82,7 @@ MEASURE_SPACES: dict[str, tuple[float | None, float | None]] = {
     "diagnostic_odds_ratio": (0.0, None), "e_value": (1.0, None),
     "life_expectancy": (0.0, None),
     # differences of two probabilities
-    "risk_difference": (-1.0, 1.0), "youden": (-1.0, 1.0),
+    "risk_difference": (-1.0, 1.0), "youden": (-1.0, 1.0), "auc_difference": (-1.0, 1.0),
     "population_attributable_risk": (-1.0, 1.0),
 }
 
