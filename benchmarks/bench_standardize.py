@@ -48,7 +48,7 @@ def main():
     t_base = best_of(baseline)
     out = standardize_direct(data, "esp2013", by="area")
     assert len(out) == N_AREAS
-    assert np.allclose(out["rate"].to_numpy(), baseline())
+    assert np.allclose(out["estimate"].to_numpy(), baseline())
     print(f"areas x age groups: {N_AREAS} x {k} ({len(data):,} rows)")
     print(f"baseline numpy weighted sum (point estimates only): {t_base * 1e3:8.2f} ms")
     for method in ("fay-feuer", "dobson"):
@@ -65,10 +65,11 @@ def main():
                            "exit": exit_, "dead": rng.integers(0, 2, n)})
     age_breaks = list(range(0, 100, 5))
     period_breaks = list(range(1920, 2030, 5))
-    t_split = best_of(lambda: split_person_time(cohort, "entry", "exit", "birth", "dead",
-                                                age_breaks, period_breaks), repeats=3)
-    pieces = len(split_person_time(cohort, "entry", "exit", "birth", "dead", age_breaks,
-                                   period_breaks))
+    t_split = best_of(lambda: split_person_time(
+        cohort, "entry", "exit", "birth", status="dead", age_breaks=age_breaks,
+        period_breaks=period_breaks), repeats=3)
+    pieces = len(split_person_time(cohort, "entry", "exit", "birth", status="dead",
+                                   age_breaks=age_breaks, period_breaks=period_breaks))
     t_copy = best_of(lambda: cohort.iloc[np.repeat(np.arange(n), pieces // n)], repeats=3)
     print(f"split_person_time, {n:,} persons -> {pieces:,} rows: {t_split * 1e3:8.1f} ms "
           f"(x{t_split / t_copy:.1f} a bare row repeat of the same size, "

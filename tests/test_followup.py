@@ -15,7 +15,7 @@ import pytest
 from lems_epi import Scenario, simulate_followup, split_person_time
 from lems_epi.simulate.followup import _allocate, age_sex_distance
 from lems_epi.simulate.incidence import onset_rates, reference_structure, stationary_population
-from lems_epi.stats.pid import point_prevalence, prevalence_incidence_duration
+from lems_epi.stats.prevalence import point_prevalence, prevalence_incidence_duration
 from lems_epi.stats.survival import median_survival
 
 Z = 4.4
@@ -60,8 +60,8 @@ def test_point_prevalence_stays_at_scenario(cohort):
     pp = point_prevalence(cohort, at=[START, START + YEARS / 2, START + YEARS - 1e-6])
     for _, row in pp[pp["lems_type"] != "all"].iterrows():
         p = targets[row["lems_type"]]
-        expected = row["population"] * p
-        assert abs(row["cases"] - expected) <= Z * math.sqrt(expected), row.to_dict()
+        expected = row["n"] * p
+        assert abs(row["events"] - expected) <= Z * math.sqrt(expected), row.to_dict()
 
 
 def test_size_stays(cohort):
@@ -75,7 +75,7 @@ def test_size_stays(cohort):
 def test_prevalence_equals_incidence_times_duration(cohort):
     """prevalence_ratio near 1 by type: sd(log ratio) <= sqrt(1/onsets + 1/cases at start)."""
     pid = prevalence_incidence_duration(cohort).set_index("lems_type")
-    start_cases = point_prevalence(cohort, at=START).set_index("lems_type")["cases"]
+    start_cases = point_prevalence(cohort, at=START).set_index("lems_type")["events"]
     for t in ("paraneoplastic", "nonparaneoplastic"):
         sd = math.sqrt(1 / pid.loc[t, "onsets"] + 1 / start_cases[t])
         assert abs(math.log(pid.loc[t, "prevalence_ratio"])) <= Z * sd, pid.loc[t].to_dict()
@@ -89,7 +89,7 @@ def test_shares_incident_and_prevalent(cohort):
     s_inc = SCEN.paraneoplastic_share_incident
     assert abs(pid.loc["paraneoplastic", "share_incident"] - s_inc) \
         <= Z * math.sqrt(s_inc * (1 - s_inc) / onsets)
-    pp = point_prevalence(cohort, at=START).set_index("lems_type")["cases"]
+    pp = point_prevalence(cohort, at=START).set_index("lems_type")["events"]
     s_prev = SCEN.paraneoplastic_share_prevalent
     share = pp["paraneoplastic"] / pp["all"]
     assert abs(share - s_prev) <= Z * math.sqrt(s_prev * (1 - s_prev) / pp["all"])
@@ -212,8 +212,8 @@ def test_reference_prevalence_follows_structure(ref_cohort):
     for at, part in pp[pp["lems_type"] != "all"].groupby("at"):
         exp = _expected_prevalence(ref_cohort, at)
         for _, row in part.iterrows():
-            expected = row["population"] * exp[row["lems_type"]]
-            assert abs(row["cases"] - expected) <= Z * math.sqrt(expected), row.to_dict()
+            expected = row["n"] * exp[row["lems_type"]]
+            assert abs(row["events"] - expected) <= Z * math.sqrt(expected), row.to_dict()
     start = _expected_prevalence(ref_cohort, START)
     assert start["paraneoplastic"] == pytest.approx(0.55e-3, rel=0.02)
     assert start["nonparaneoplastic"] == pytest.approx(0.45e-3, rel=0.02)
@@ -225,7 +225,7 @@ def test_reference_prevalence_follows_structure(ref_cohort):
 def test_reference_prevalence_equals_incidence_times_duration(ref_cohort):
     """Entrants arrive free of LEMS, yet P = I x D holds: sd(log ratio) as for stationary."""
     pid = prevalence_incidence_duration(ref_cohort).set_index("lems_type")
-    start_cases = point_prevalence(ref_cohort, at=START).set_index("lems_type")["cases"]
+    start_cases = point_prevalence(ref_cohort, at=START).set_index("lems_type")["events"]
     for t in ("paraneoplastic", "nonparaneoplastic"):
         sd = math.sqrt(1 / pid.loc[t, "onsets"] + 1 / start_cases[t])
         assert abs(math.log(pid.loc[t, "prevalence_ratio"])) <= Z * sd, pid.loc[t].to_dict()

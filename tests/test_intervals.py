@@ -17,8 +17,8 @@ from lems_epi.stats.intervals import (
     _proportion_limits,
 )
 
-POISSON_COLUMNS = ["events", "person_time", "rate", "lower", "upper", "conf_level", "method"]
-PROPORTION_COLUMNS = ["events", "n", "proportion", "lower", "upper", "conf_level", "method"]
+POISSON_COLUMNS = ["events", "person_time", "measure", "estimate", "lower", "upper", "conf_level", "method", "per"]
+PROPORTION_COLUMNS = ["events", "n", "measure", "estimate", "lower", "upper", "conf_level", "method", "per"]
 
 
 # ---------------------------------------------------------------- known values from R
@@ -39,7 +39,7 @@ def test_poisson_ci_matches_r(data_dir):
     for (method, level), grp in ref.groupby(["method", "level"]):
         out = poisson_ci(grp["events"], grp["person_time"], conf_level=level, method=method)
         assert list(out.columns) == POISSON_COLUMNS
-        assert_allclose(out["rate"], grp["rate"], rtol=1e-8, atol=0)
+        assert_allclose(out["estimate"], grp["estimate"], rtol=1e-8, atol=0)
         assert_allclose(out["lower"], grp["lower"], rtol=1e-8, atol=0, err_msg=method)
         assert_allclose(out["upper"], grp["upper"], rtol=1e-8, atol=0, err_msg=method)
         assert (out["method"] == method).all()
@@ -63,7 +63,7 @@ def test_proportion_ci_matches_r(data_dir):
     for (method, level), grp in ref.groupby(["method", "level"]):
         out = proportion_ci(grp["events"], grp["n"], conf_level=level, method=method)
         assert list(out.columns) == PROPORTION_COLUMNS
-        assert_allclose(out["proportion"], grp["proportion"], rtol=1e-8)
+        assert_allclose(out["estimate"], grp["estimate"], rtol=1e-8)
         assert_allclose(out["lower"], grp["lower"], rtol=1e-8, atol=0, err_msg=method)
         assert_allclose(out["upper"], grp["upper"], rtol=1e-8, atol=0, err_msg=method)
 
@@ -156,7 +156,7 @@ def test_wilson_average_coverage_within_1p5_points(n):
        method=st.sampled_from(POISSON_CI_METHODS))
 def test_poisson_ci_ordered_and_non_negative(x, t, level, method):
     out = poisson_ci(x, t, conf_level=level, method=method).iloc[0]
-    assert 0 <= out["lower"] <= out["rate"] <= out["upper"]
+    assert 0 <= out["lower"] <= out["estimate"] <= out["upper"]
     if x == 0:
         assert out["lower"] == 0
 
@@ -187,7 +187,7 @@ def test_poisson_interval_widens_with_conf_level(method):
 def test_proportion_ci_ordered_within_unit_interval(data, level, method):
     x, n = data
     out = proportion_ci(x, n, conf_level=level, method=method).iloc[0]
-    assert 0 <= out["lower"] <= out["proportion"] <= out["upper"] <= 1
+    assert 0 <= out["lower"] <= out["estimate"] <= out["upper"] <= 1
 
 
 @pytest.mark.parametrize("method", PROPORTION_CI_METHODS)
@@ -223,7 +223,7 @@ def test_vectorised_equals_elementwise():
     ({"events": np.nan}, "events.*NaN"),
     ({"events": 3, "person_time": 0}, "person_time.*zero"),
     ({"events": 3, "person_time": -2.0}, "person_time"),
-    ({"events": 3, "method": "wald"}, "unknown method"),
+    ({"events": 3, "method": "walt"}, "unknown method"),
     ({"events": 3, "conf_level": 95}, "conf_level"),
     ({"events": [1, 2], "person_time": [1.0, 2.0, 3.0]}, "broadcast"),
 ])
@@ -244,7 +244,7 @@ def test_poisson_ci_type_errors():
     ((0, 0), {}, "'n' is zero"),
     ((-1, 10), {}, "negative"),
     ((1, np.nan), {}, "NaN"),
-    ((1, 10), {"method": "exact"}, "unknown method"),
+    ((1, 10), {"method": "exakt"}, "unknown method"),
 ])
 def test_proportion_ci_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -37,10 +37,10 @@ def test_nickel_split_matches_epi_splitlexis(nickel, data_dir):
     """
     split = split_person_time(nickel, "entry", "exit", "dob", status="lung",
                               age_breaks=AGE_BREAKS, period_breaks=PERIOD_BREAKS)
-    got = (split.groupby(["age_band", "period"], as_index=False)
+    got = (split.groupby(["age_group", "period"], as_index=False)
            .agg(person_years=("person_time", "sum"), lung_deaths=("lung", "sum")))
     ref = pd.read_csv(data_dir / "nickel_split_expected.csv")
-    both = ref.merge(got, on=["age_band", "period"], how="outer", suffixes=("", "_py"),
+    both = ref.merge(got, on=["age_group", "period"], how="outer", suffixes=("", "_py"),
                      indicator=True)
     assert (both["_merge"] == "both").all()
     assert_allclose(both["person_years_py"], both["person_years"], rtol=1e-8)
@@ -81,10 +81,10 @@ def test_pieces_lie_in_one_band_and_sum_to_follow_up(people):
     assert (out.groupby("id")["event"].sum() == 1).all()
     # each piece lies inside its bands (up to rounding of the cut times)
     age0, age1 = out["t0"] - out["b"], out["t1"] - out["b"]
-    upper_age = np.append(age_breaks[1:], np.inf)[np.searchsorted(age_breaks, out["age_band"])]
+    upper_age = np.append(age_breaks[1:], np.inf)[np.searchsorted(age_breaks, out["age_group"])]
     upper_per = np.append(period_breaks[1:], np.inf)[np.searchsorted(period_breaks,
                                                                      out["period"])]
-    assert (age0 >= out["age_band"] - 1e-9).all()
+    assert (age0 >= out["age_group"] - 1e-9).all()
     assert (age1 <= upper_age + 1e-9).all()
     assert (out["t0"] >= out["period"] - 1e-9).all()
     assert (out["t1"] <= upper_per + 1e-9).all()
@@ -98,7 +98,7 @@ def test_open_last_band_and_time_before_first_break_dropped_with_warning():
     assert out["period"].tolist() == [1930, 1930, 1950]
     assert_allclose(out["person_time"], [5.0, 10.0, 40.0])
     assert out["dead"].tolist() == [1, 0, 0]
-    assert out["age_band"].isna().all()  # no age breaks given
+    assert out["age_group"].isna().all()  # no age breaks given
 
 
 def test_zero_length_follow_up_keeps_one_row_with_its_status():

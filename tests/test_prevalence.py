@@ -26,20 +26,20 @@ F = pd.DataFrame({
 
 def test_point_prevalence_by_hand():
     p = point_prevalence(F, at=[2021.0, 2026.0]).set_index(["at", "lems_type"])
-    assert p.loc[(2021.0, "paraneoplastic"), "cases"] == 1
-    assert p.loc[(2021.0, "all"), "population"] == 3
-    assert p.loc[(2026.0, "nonparaneoplastic"), "cases"] == 1
-    assert p.loc[(2026.0, "paraneoplastic"), "cases"] == 0
-    assert p.loc[(2026.0, "all"), "population"] == 3
+    assert p.loc[(2021.0, "paraneoplastic"), "events"] == 1
+    assert p.loc[(2021.0, "all"), "n"] == 3
+    assert p.loc[(2026.0, "nonparaneoplastic"), "events"] == 1
+    assert p.loc[(2026.0, "paraneoplastic"), "events"] == 0
+    assert p.loc[(2026.0, "all"), "n"] == 3
     assert p.loc[(2026.0, "all"), "prevalence"] == pytest.approx(1 / 3)
     assert set(p.columns) >= {"lower", "upper", "conf_level", "method"}
 
 
 def test_period_prevalence_by_hand():
     p = period_prevalence(F, 2023.0, 2025.0).set_index("lems_type")
-    assert p.loc["all", "population"] == 2  # person 1 dead, person 3 not born
-    assert p.loc["nonparaneoplastic", "cases"] == 1
-    assert p.loc["paraneoplastic", "cases"] == 0
+    assert p.loc["all", "n"] == 2  # person 1 dead, person 3 not born
+    assert p.loc["nonparaneoplastic", "events"] == 1
+    assert p.loc["paraneoplastic", "events"] == 0
     with pytest.raises(ValueError, match="start"):
         period_prevalence(F, 2025.0, 2023.0)
 
@@ -69,9 +69,9 @@ def test_incidence_rates_split():
     total_pt = r[r["lems_type"] == "nonparaneoplastic"]["person_time"].sum()
     assert total_pt == pytest.approx((F["exit"] - F["entry"]).sum())
     row = r[(r["lems_type"] == "nonparaneoplastic") & (r["events"] == 1)]
-    assert row[["age_band", "period"]].values.tolist() == [[40.0, 2020.0]]  # onset age 44
-    assert (r["lower"] <= r["rate"]).all()
-    assert (r["rate"] <= r["upper"]).all()
+    assert row[["age_group", "period"]].values.tolist() == [[40.0, 2020.0]]  # onset age 44
+    assert (r["lower"] <= r["estimate"]).all()
+    assert (r["estimate"] <= r["upper"]).all()
 
 
 def test_bad_followup():

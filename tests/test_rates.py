@@ -28,7 +28,7 @@ def test_stratum_rates_match_r(data_dir):
         grp = grp.reset_index(drop=True).assign(stratum=lambda d: np.arange(len(d)))
         out = rates(grp, by="stratum", per=1e5, method=method, conf_level=level)
         assert list(out.columns) == ["stratum", *COLUMNS]
-        assert_allclose(out["rate"], 1e5 * grp["rate"], rtol=1e-8)
+        assert_allclose(out["estimate"], 1e5 * grp["estimate"], rtol=1e-8)
         assert_allclose(out["lower"], 1e5 * grp["lower"], rtol=1e-8, atol=0)
         assert_allclose(out["upper"], 1e5 * grp["upper"], rtol=1e-8, atol=0)
 
@@ -48,8 +48,8 @@ def test_person_rows_equal_stratum_counts(rng):
     # Each stratum equals poisson_ci on the summed counts
     for _, row in by_person.iterrows():
         ci = poisson_ci(row["events"], row["person_time"]).iloc[0]
-        assert_allclose(row[["rate", "lower", "upper"]].to_numpy(dtype=float),
-                        1000 * ci[["rate", "lower", "upper"]].to_numpy(dtype=float), rtol=1e-12)
+        assert_allclose(row[["estimate", "lower", "upper"]].to_numpy(dtype=float),
+                        1000 * ci[["estimate", "lower", "upper"]].to_numpy(dtype=float), rtol=1e-12)
     crude = rates(persons)
     assert list(crude.columns) == COLUMNS
     assert crude["events"].iloc[0] == persons["events"].sum()
@@ -77,8 +77,8 @@ def test_rescaling_person_time_or_per_rescales_rates(x, scale, method):
     for col in ("rate", "lower", "upper"):
         assert_allclose(b[col] * scale, a[col], rtol=1e-10)
         assert_allclose(c[col], a[col] * scale, rtol=1e-10)
-    assert (a["lower"] <= a["rate"]).all()
-    assert (a["rate"] <= a["upper"]).all()
+    assert (a["lower"] <= a["estimate"]).all()
+    assert (a["estimate"] <= a["upper"]).all()
 
 
 @pytest.mark.parametrize(("frame", "kwargs", "match"), [
@@ -90,7 +90,7 @@ def test_rescaling_person_time_or_per_rescales_rates(x, scale, method):
      "zero person-time and no events.*'a'"),
     (pd.DataFrame({"g": ["a", None], "events": [0, 1], "person_time": [1.0, 3.0]}), {"by": "g"},
      "missing values"),
-    (pd.DataFrame({"events": [1], "person_time": [1.0]}), {"method": "score"}, "unknown method"),
+    (pd.DataFrame({"events": [1], "person_time": [1.0]}), {"method": "scor"}, "unknown method"),
     (pd.DataFrame({"events": [1], "person_time": [1.0]}), {"per": 0}, "per"),
     (pd.DataFrame({"events": [1], "pt": [1.0]}), {}, "not found"),
 ])

@@ -24,9 +24,9 @@ from lems_epi.populations import band_population
 from lems_epi.stats.intervals import SMR_CI_METHODS
 from lems_epi.stats.standardize import DIRECT_METHODS
 
-DIRECT_COLUMNS = ["events", "person_time", "crude_rate", "rate", "lower", "upper", "conf_level",
-                  "method"]
-SMR_COLUMNS = ["observed", "expected", "smr", "lower", "upper", "conf_level", "method"]
+DIRECT_COLUMNS = ["events", "person_time", "measure", "estimate", "lower", "upper", "conf_level", "method", "per",
+                  "crude_rate"]
+SMR_COLUMNS = ["observed", "expected", "measure", "estimate", "lower", "upper", "conf_level", "method", "per"]
 
 
 # ---------------------------------------------------------------- direct: known values from R
@@ -58,7 +58,7 @@ class TestDirectStandardisationR:
         assert out["events"].tolist() == expected["events"].tolist()
         assert_allclose(out["person_time"], expected["person_time"], rtol=1e-12)
         assert_allclose(out["crude_rate"], expected["crude_rate"], rtol=1e-8)
-        assert_allclose(out["rate"], expected["dsr"], rtol=1e-8)
+        assert_allclose(out["estimate"], expected["dsr"], rtol=1e-8)
         assert_allclose(out["upper"], expected["fay_feuer_upper"], rtol=1e-8)
         has = expected["fay_feuer_lower"].notna()
         assert_allclose(out.loc[has, "lower"], expected.loc[has, "fay_feuer_lower"], rtol=1e-8)
@@ -89,7 +89,7 @@ def test_one_age_group_reduces_to_crude_rate_and_exact_interval(method):
     out = standardize_direct(d, pd.DataFrame({"age_group": ["all"], "weight": [1.0]}),
                              by="area", method=method)
     exact = poisson_ci(d["events"], d["person_time"])
-    assert_allclose(out["rate"], out["crude_rate"], rtol=1e-14)
+    assert_allclose(out["estimate"], out["crude_rate"], rtol=1e-14)
     if method != "tiwari":
         assert_allclose(out["lower"], exact["lower"], rtol=1e-10)
         assert_allclose(out["upper"], exact["upper"], rtol=1e-10)
@@ -103,7 +103,7 @@ def test_direct_invariants(events, pt, scale, method):
     std = pd.DataFrame({"age_group": list("abcd"), "weight": [4.0, 3.0, 2.0, 1.0]})
     d = pd.DataFrame({"age_group": list("abcd"), "events": events, "person_time": pt})
     out = standardize_direct(d, std, method=method).iloc[0]
-    assert 0 <= out["lower"] <= out["rate"] <= out["upper"]
+    assert 0 <= out["lower"] <= out["estimate"] <= out["upper"]
     rescaled = standardize_direct(d.assign(person_time=d["person_time"] * scale), std,
                                   method=method).iloc[0]
     for col in ("rate", "lower", "upper", "crude_rate"):
@@ -118,7 +118,7 @@ def test_equal_age_specific_rates_give_that_rate_for_any_standard():
                       "person_time": [1000.0, 10000.0]})
     for w in ([1, 1], [9, 1], [1, 99]):
         std = pd.DataFrame({"age_group": ["0-4", "5-9"], "weight": w})
-        assert_allclose(standardize_direct(d, std)["rate"], 0.003, rtol=1e-14)
+        assert_allclose(standardize_direct(d, std)["estimate"], 0.003, rtol=1e-14)
 
 
 def test_vectorised_over_areas_equals_one_area_at_a_time(data_dir):
@@ -128,8 +128,8 @@ def test_vectorised_over_areas_equals_one_area_at_a_time(data_dir):
         for i, (area, grp) in enumerate(data.groupby("area")):
             one = standardize_direct(grp, "esp1976", method=method).iloc[0]
             assert whole["area"].iloc[i] == area
-            assert_allclose(whole.iloc[i][["rate", "lower", "upper"]].to_numpy(dtype=float),
-                            one[["rate", "lower", "upper"]].to_numpy(dtype=float), rtol=1e-12)
+            assert_allclose(whole.iloc[i][["estimate", "lower", "upper"]].to_numpy(dtype=float),
+                            one[["estimate", "lower", "upper"]].to_numpy(dtype=float), rtol=1e-12)
 
 
 def test_fay_feuer_coverage_by_simulation(rng):
@@ -180,7 +180,14 @@ def test_mismatched_age_groups_are_named():
     std = pd.DataFrame({"age_group": ["0-49", "50+"], "weight": [0.7, 0.3]})
     d = pd.DataFrame({"age_group": ["0-49", "50-69", "70+"], "events": [1, 2, 3],
                       "person_time": [10.0, 10.0, 10.0]})
-    with pytest.raises(ValueError, match=r"no weight.*'50-69', '70\+'"):
+    # finer data groups inside the standard's 50+ add up there (an analyst's own banding)
+    fine = standardize_direct(d, std)
+    coarse = standardize_direct(pd.DataFrame({"age_group": ["0-49", "50+"], "events": [1, 5],
+                                              "person_time": [10.0, 20.0]}), std)
+    assert_allclose(fine["estimate"], coarse["estimate"], rtol=1e-14)
+    d = pd.DataFrame({"age_group": ["0-39", "40-59", "60+"], "events": [1, 2, 3],
+                      "person_time": [10.0, 10.0, 10.0]})
+    with pytest.raises(ValueError, match=r"'40-59'.*straddles.*'0-49'"):
         standardize_direct(d, std)
     d = pd.DataFrame({"area": ["a", "a", "b"], "age_group": ["0-49", "50+", "0-49"],
                       "events": [1, 2, 3], "person_time": [10.0, 10.0, 10.0]})
@@ -200,7 +207,7 @@ def test_direct_missing_age_group_is_named_as_missing():
     ({"events": [-1, 2]}, {}, "negative"),
     ({"events": [np.nan, 2]}, {}, "NaN"),
     ({"person_time": [0.0, 5.0]}, {}, "zero person-time"),
-    ({}, {"method": "gamma"}, "unknown method"),
+    ({}, {"method": "gama"}, "unknown method"),
     ({}, {"standard": "esp2099"}, "unknown standard name"),
     ({}, {"conf_level": 1.5}, "conf_level"),
 ])
@@ -227,7 +234,7 @@ def test_smr_matches_epir(data_dir):
         out = smr(grp["observed"], grp["expected"], method=method)
         assert list(out.columns) == SMR_COLUMNS
         tol = 1e-3 if method == "mid-p" else 1e-8
-        assert_allclose(out["smr"], grp["smr"], rtol=1e-8)
+        assert_allclose(out["estimate"], grp["estimate"], rtol=1e-8)
         assert_allclose(out["lower"], grp["lower"], rtol=tol, err_msg=method)
         assert_allclose(out["upper"], grp["upper"], rtol=tol, err_msg=method)
 
@@ -254,19 +261,19 @@ def test_nickel_refinery_smr_end_to_end(data_dir):
                               age_breaks=[0, *range(20, 80, 5), 200],
                               period_breaks=range(1931, 1982, 5))
     ew = pd.read_csv(data_dir / "ewrates.csv").rename(
-        columns={"year": "period", "age": "age_band", "lung": "rate"})
+        columns={"year": "period", "age": "age_group", "lung": "rate"})
     with pytest.raises(ValueError, match=r"no reference rate: \(70, 1981\), \(75, 1981\)"):
-        standardize_indirect(split, ew, on=["age_band", "period"], events="lung", per=1e6)
+        standardize_indirect(split, ew, on=["age_group", "period"], events="lung", reference_per=1e6)
     with pytest.warns(DroppedRowsWarning, match="2 key"):
-        out = standardize_indirect(split, ew, on=["age_band", "period"], events="lung",
-                                   per=1e6, how="inner")
+        out = standardize_indirect(split, ew, on=["age_group", "period"], events="lung",
+                                   reference_per=1e6, how="inner")
     ref = pd.read_csv(data_dir / "nickel_smr_expected.csv").iloc[0]
     assert out["observed"].iloc[0] == ref["observed"] == 137
     assert_allclose(out["expected"].iloc[0], ref["expected"], rtol=1e-8)
-    assert_allclose(out["smr"].iloc[0], ref["smr"], rtol=1e-8)
+    assert_allclose(out["estimate"].iloc[0], ref["estimate"], rtol=1e-8)
     assert_allclose(out["lower"].iloc[0], ref["exact_lower"], rtol=1e-8)
     assert_allclose(out["upper"].iloc[0], ref["exact_upper"], rtol=1e-8)
-    assert round(out["smr"].iloc[0], 2) == 4.97
+    assert round(out["estimate"].iloc[0], 2) == 4.97
 
 
 # ---------------------------------------------------------------- SMR and indirect: behaviour
@@ -289,30 +296,36 @@ def test_smr_zero_observed():
 @given(o=st.integers(1, 3000), e=st.floats(0.05, 5000), method=st.sampled_from(SMR_CI_METHODS))
 def test_smr_ordered(o, e, method):
     out = smr(o, e, method=method).iloc[0]
-    assert 0 <= out["lower"] <= out["smr"] <= out["upper"]
+    assert 0 <= out["lower"] <= out["estimate"] <= out["upper"]
 
 
 def test_indirect_by_groups_and_isr():
     d = pd.DataFrame({"plant": ["x", "x", "y", "y"], "age_group": ["young", "old"] * 2,
                       "events": [2, 10, 0, 3], "person_time": [1000.0, 500.0, 400.0, 100.0]})
     ref = pd.DataFrame({"age_group": ["young", "old"], "rate": [1.0, 10.0]})  # per 1000
-    out = standardize_indirect(d, ref, by="plant", per=1000, reference_crude_rate=2.5)
+    out = standardize_indirect(d, ref, by="plant", reference_per=1000, reference_crude_rate=2.5)
     # hand calculation: E_x = 1 + 5 = 6, E_y = 0.4 + 1 = 1.4
-    assert out["plant"].tolist() == ["x", "y"]
-    assert_allclose(out["expected"], [6.0, 1.4], rtol=1e-14)
-    assert out["observed"].tolist() == [12, 3]
+    assert out["plant"].tolist() == ["x", "x", "y", "y"]
+    assert out["measure"].tolist() == ["smr", "isr"] * 2
+    s_rows, i_rows = out[out["measure"] == "smr"], out[out["measure"] == "isr"]
+    assert_allclose(s_rows["expected"], [6.0, 1.4], rtol=1e-14)
+    assert s_rows["observed"].tolist() == [12, 3]
     direct = smr([12, 3], [6.0, 1.4])
-    assert_allclose(out[["smr", "lower", "upper"]], direct[["smr", "lower", "upper"]])
-    assert_allclose(out["isr"], out["smr"] * 2.5)
-    assert_allclose(out["isr_lower"], out["lower"] * 2.5)
-    assert_allclose(out["isr_upper"], out["upper"] * 2.5)
+    assert_allclose(s_rows[["estimate", "lower", "upper"]], direct[["estimate", "lower", "upper"]])
+    # the ISR is in the unit of the reference crude rate (per 1000): SMR x 2.5 / 1000 x per
+    assert_allclose(i_rows[["estimate", "lower", "upper"]].to_numpy(),
+                    s_rows[["estimate", "lower", "upper"]].to_numpy() * 2.5 / 1000)
+    per_k = standardize_indirect(d, ref, by="plant", reference_per=1000, per=1000,
+                                 reference_crude_rate=2.5)
+    assert_allclose(per_k.loc[per_k["measure"] == "isr", "estimate"],
+                    s_rows["estimate"].to_numpy() * 2.5)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"reference_rates": pd.DataFrame({"age_group": ["young", "young"], "rate": [1.0, 2.0]})},
      "more than one rate"),
     ({"reference_rates": pd.DataFrame({"age_group": ["young"], "rate": [-1.0]})}, "negative"),
-    ({"method": "wald"}, "unknown method"),
+    ({"method": "walt"}, "unknown method"),
     ({"how": "left"}, "unknown how"),
     ({"on": ["age"]}, "not found"),
 ])

@@ -16,6 +16,9 @@ import pandas as pd
 __all__ = [
     "check_conf_level",
     "check_method",
+    "resolve_method",
+    "check_column_name",
+    "as_numeric_array",
     "check_columns",
     "as_float_array",
     "as_count_array",
@@ -96,6 +99,57 @@ def check_method(method, allowed: Iterable[str], *, caller: str, name: str = "me
     return method
 
 
+def _method_key(text: str) -> str:
+    return "-".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+
+
+def resolve_method(method, allowed: Iterable[str], *, caller: str, aliases=None,
+                   name: str = "method") -> str:
+    """Return the canonical method name for ``method``, accepting aliases and spellings.
+
+    Case, underscores and spaces do not matter (``"Mid_P"`` is ``"mid-p"``); ``aliases`` maps
+    other common names to the canonical ones (e.g. ``{"exact": "clopper-pearson"}``).
+
+    Examples
+    --------
+    >>> resolve_method("Clopper_Pearson", ["wilson", "clopper-pearson"], caller="f")
+    'clopper-pearson'
+    >>> resolve_method("exact", ["wilson", "clopper-pearson"], caller="f",
+    ...                aliases={"exact": "clopper-pearson"})
+    'clopper-pearson'
+    """
+    allowed = list(allowed)
+    if not isinstance(method, str):
+        raise TypeError(f"{caller}: '{name}' must be a string, one of {allowed}; got {method!r}.")
+    table = {_method_key(m): m for m in allowed}
+    for alias, target in (aliases or {}).items():
+        table.setdefault(_method_key(alias), target)
+    key = _method_key(method)
+    if key in table:
+        return table[key]
+    if key.replace("-", "") in {k.replace("-", ""): k for k in table}:
+        return table[{k.replace("-", ""): k for k in table}[key.replace("-", "")]]
+    return check_method(method, allowed, caller=caller, name=name)
+
+
+def check_column_name(value, *, name: str, caller: str, allow_none: bool = False):
+    """Check that an argument naming one column is a single name (a string).
+
+    Examples
+    --------
+    >>> check_column_name(["a", "b"], name="events", caller="rates")
+    Traceback (most recent call last):
+    ...
+    TypeError: rates: 'events' must name one column (a string), got a list ['a', 'b']; pass a single column name.
+    """
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{caller}: '{name}' must name one column (a string), got a "
+                        f"{type(value).__name__} {value!r}; pass a single column name.")
+    return value
+
+
 def check_columns(data, columns: Sequence[str], *, caller: str, name: str = "data") -> None:
     """Check that a DataFrame has the given columns.
 
@@ -110,7 +164,18 @@ def check_columns(data, columns: Sequence[str], *, caller: str, name: str = "dat
         raise TypeError(
             f"{caller}: '{name}' must be a pandas DataFrame, got {type(data).__name__}."
         )
+    for c in columns:
+        try:
+            hash(c)
+        except TypeError:
+            raise TypeError(f"{caller}: column names must be strings, got a "
+                            f"{type(c).__name__} {c!r}; pass a single column name.") from None
     missing = [c for c in columns if c not in data.columns]
+    dup = sorted({str(c) for c in columns if c in data.columns
+                  and int((data.columns == c).sum()) > 1})
+    if dup:
+        raise ValueError(f"{caller}: '{name}' has more than one column called {dup}; rename "
+                         "the duplicates (e.g. data.columns = [...]) so each name is unique.")
     if missing:
         hints = {
             c: difflib.get_close_matches(str(c), [str(x) for x in data.columns], n=1)
@@ -122,20 +187,98 @@ def check_columns(data, columns: Sequence[str], *, caller: str, name: str = "dat
         )
 
 
-def _numeric(values, *, name: str, caller: str) -> np.ndarray:
+def _refuse_kind(kind: str, arr, *, name: str, caller: str) -> None:
+    """Raise the named TypeError of a dtype kind that is not a count or a time."""
+    what = {"b": "booleans", "M": "dates (datetime64)", "m": "durations (timedelta64)",
+            "c": "complex numbers", "U": "text", "S": "text (bytes)", "V": "raw bytes"}
+    if kind in what:
+        sample = np.asarray(arr).ravel()[:3].tolist()
+        hint = (" Convert text with pd.to_numeric first, and check why it is text."
+                if kind in "US" else
+                " Give durations as numbers (e.g. years: days / 365.25)." if kind in "Mm"
+                else "")
+        raise TypeError(f"{caller}: '{name}' must be numeric, got {what[kind]} "
+                        f"(e.g. {sample!r}).{hint}")
+
+
+def _object_kind(arr: np.ndarray) -> str | None:
+    """The refused kind of the first offending element of an object array, if any."""
+    import datetime as _dt
+
+    for v in arr.ravel():
+        if v is None:
+            continue
+        if isinstance(v, (str, bytes)):
+            return "U"
+        if isinstance(v, (bool, np.bool_)):
+            return "b"
+        if isinstance(v, (_dt.date, _dt.datetime, np.datetime64, pd.Timestamp)):
+            return "M"
+        if isinstance(v, (_dt.timedelta, np.timedelta64)):
+            return "m"
+        if isinstance(v, (complex, np.complexfloating)):
+            return "c"
+        if not isinstance(v, numbers.Real):
+            return "?"
+    return None
+
+
+def as_numeric_array(values, *, name: str, caller: str) -> np.ndarray:
+    """Convert counts or times to a 1-D float array; refuse what is not a real number.
+
+    The one conversion of count and time inputs: text (even digits such as ``"2"``, which
+    pandas would concatenate in a grouped sum), booleans, dates, durations and complex
+    numbers are a :class:`TypeError` naming the argument; a 2-D array or a DataFrame is a
+    :class:`ValueError`. Categorical columns with numeric categories, pandas' nullable
+    integer and float dtypes and object columns of real numbers are accepted (missing values
+    become NaN, which the callers refuse with the rows named).
+
+    Examples
+    --------
+    >>> as_numeric_array([1, 2.5], name="events", caller="f")
+    array([1. , 2.5])
+    >>> as_numeric_array(["2", "1"], name="events", caller="rates")
+    Traceback (most recent call last):
+    ...
+    TypeError: rates: 'events' must be numeric, got text (e.g. ['2', '1']). Convert text with pd.to_numeric first, and check why it is text.
+    """
+    if isinstance(values, pd.DataFrame):
+        raise ValueError(f"{caller}: '{name}' must be one column of numbers, got a DataFrame "
+                         f"with columns {list(values.columns)}; pass one of its columns.")
     if isinstance(values, (pd.Series, pd.Index)):
-        values = values.to_numpy()
+        dtype = values.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            cats = dtype.categories
+            if not pd.api.types.is_numeric_dtype(cats.dtype) or \
+                    pd.api.types.is_bool_dtype(cats.dtype):
+                raise TypeError(f"{caller}: '{name}' is categorical with non-numeric "
+                                f"categories (e.g. {list(cats[:3])!r}); give numbers.")
+            values = np.asarray(values.astype(cats.dtype).astype(float))
+        elif isinstance(dtype, pd.StringDtype):
+            _refuse_kind("U", values.to_numpy(), name=name, caller=caller)
+        elif pd.api.types.is_extension_array_dtype(dtype) and \
+                pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            values = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = values.to_numpy()
     arr = np.asarray(values)
-    if arr.dtype == bool or arr.dtype == object and arr.size and isinstance(arr.flat[0], bool):
-        raise TypeError(f"{caller}: '{name}' must be numeric, got booleans.")
-    if arr.dtype.kind not in "iuf":
-        try:
-            arr = arr.astype(float)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{caller}: '{name}' must be numeric, got values of dtype {arr.dtype} "
-                f"(e.g. {arr.ravel()[:3].tolist()!r})."
-            ) from None
+    if arr.ndim > 1 and not (arr.ndim == 2 and 1 in arr.shape):
+        raise ValueError(f"{caller}: '{name}' must be one-dimensional (a number, a list or a "
+                         f"column), got an array of shape {arr.shape}; pass one column or "
+                         "ravel it first.")
+    arr = arr.ravel() if arr.ndim > 1 else arr
+    kind = arr.dtype.kind
+    if kind == "O":
+        kind = _object_kind(arr) or "f"
+        if kind == "?":
+            bad = next(v for v in arr.ravel() if v is not None
+                       and not isinstance(v, numbers.Real))
+            raise TypeError(f"{caller}: '{name}' must be numeric, got a value of type "
+                            f"{type(bad).__name__} ({bad!r}).")
+    _refuse_kind(kind, arr, name=name, caller=caller)
+    if kind not in "iuf":
+        raise TypeError(f"{caller}: '{name}' must be numeric, got values of dtype "
+                        f"{arr.dtype}.")
     return arr.astype(float)
 
 
@@ -148,7 +291,7 @@ def as_float_array(values, *, name: str, caller: str, allow_zero: bool = True,
     >>> as_float_array([1, 2.5], name="person_time", caller="f")
     array([1. , 2.5])
     """
-    arr = _numeric(values, name=name, caller=caller)
+    arr = as_numeric_array(values, name=name, caller=caller)
     bad = np.isnan(arr)
     if bad.any():
         raise ValueError(f"{caller}: '{name}' has missing values (NaN) at {describe_rows(bad)}; "
@@ -162,6 +305,12 @@ def as_float_array(values, *, name: str, caller: str, allow_zero: bool = True,
         raise ValueError(f"{caller}: '{name}' has {what} values at {describe_rows(bad)} "
                          f"(e.g. {arr[bad][:3].tolist()}); it must be "
                          f"{'>= 0' if allow_zero else '> 0'}.")
+    tiny = (arr > 0) & (arr < np.finfo(float).tiny)
+    if tiny.any():
+        raise ValueError(f"{caller}: '{name}' has values below the smallest normal float "
+                         f"(~2.2e-308) at {describe_rows(tiny)} (e.g. {arr[tiny][:3].tolist()}); "
+                         "a rate over them would overflow. Rescale the unit (e.g. years "
+                         "instead of centuries).")
     return arr
 
 

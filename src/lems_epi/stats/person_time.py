@@ -7,7 +7,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lems_epi._validation import _numeric, check_columns, describe_rows
+from lems_epi._validation import (
+    as_numeric_array,
+    check_column_name,
+    check_columns,
+    describe_rows,
+)
 from lems_epi.exceptions import DroppedRowsWarning
 
 __all__ = ["split_person_time"]
@@ -70,8 +75,8 @@ def _band_of(breaks, value):
     return np.searchsorted(breaks, value, side="right") - 1
 
 
-def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
-                      period_breaks=None) -> pd.DataFrame:
+def split_person_time(data, entry="entry", exit="exit", birth="birth", *, status=None,
+                      age_breaks=None, period_breaks=None) -> pd.DataFrame:
     """Split each person's follow-up at age and calendar-period breaks (Lexis diagram).
 
     Follow-up from ``entry`` to ``exit`` (calendar times, decimal years) is cut at the
@@ -99,7 +104,7 @@ def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
     -------
     pandas.DataFrame
         One row per person and band: the other columns of ``data`` (repeated), ``entry`` and
-        ``exit`` replaced by the start and end of the piece, ``birth``, ``age_band``,
+        ``exit`` replaced by the start and end of the piece, ``birth``, ``age_group``,
         ``period``, ``person_time`` and the ``status`` column. Pieces of zero length are left
         out, except for a person whose whole follow-up has zero length (one row).
 
@@ -122,48 +127,98 @@ def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
     >>> from lems_epi import split_person_time
     >>> d = pd.DataFrame({"id": [1], "born": [1920.5], "start": [1958.0], "end": [1962.5],
     ...                   "dead": [1]})
-    >>> split_person_time(d, "start", "end", "born", status="dead", age_breaks=[0, 40],
-    ...                   period_breaks=[1950, 1960])
-       id    born   start     end  dead  age_band  period  person_time
-    0   1  1920.5  1958.0  1960.0     0         0    1950          2.0
-    1   1  1920.5  1960.0  1960.5     0         0    1960          0.5
-    2   1  1920.5  1960.5  1962.5     1        40    1960          2.0
+    >>> split = split_person_time(d, "start", "end", "born", status="dead", age_breaks=[0, 40],
+    ...                           period_breaks=[1950, 1960])
+    >>> split
+       id    born   start     end  dead  age_group  period  person_time
+    0   1  1920.5  1958.0  1960.0     0          0    1950          2.0
+    1   1  1920.5  1960.0  1960.5     0          0    1960          0.5
+    2   1  1920.5  1960.5  1962.5     1         40    1960          2.0
+
+    The split table feeds indirect standardisation directly (reference rates per person-year
+    by ``age_group``):
+
+    >>> from lems_epi import standardize_indirect
+    >>> ref = pd.DataFrame({"age_group": [0, 40], "rate": [0.01, 0.05]})
+    >>> standardize_indirect(split, ref, events="dead")[["observed", "expected", "estimate"]]
+       observed  expected  estimate
+    0         1      0.125       8.0
     """
     caller = "split_person_time"
+    t0, t1, b = _checked_times(data, entry, exit, birth, status, caller)
+    a_br = _breaks(age_breaks, name="age_breaks", caller=caller)
+    p_br = _breaks(period_breaks, name="period_breaks", caller=caller)
+    person, start, end, length = _pieces(t0, t1, b, a_br, p_br)
+    mid = start + length / 2.0
+    dropped = np.zeros(person.size, dtype=bool)
+    age_group = period = None
+    if a_br is not None:
+        k = _band_of(a_br, mid - b[person])
+        dropped |= k < 0
+        age_group = a_br[np.maximum(k, 0)]
+    if p_br is not None:
+        k = _band_of(p_br, mid)
+        dropped |= k < 0
+        period = p_br[np.maximum(k, 0)]
+    last = np.r_[person[1:] != person[:-1], True] if person.size else np.zeros(0, dtype=bool)
+    if dropped.any():
+        _warn_dropped(data, status, person, dropped, last, length, caller)
+    keep = ~dropped
+    person, start, end, length, last = (person[keep], start[keep], end[keep], length[keep],
+                                        last[keep])
+    out = data.iloc[person].reset_index(drop=True)
+    out[entry] = start
+    out[exit] = end
+    if status is not None:
+        values = out[status].to_numpy()
+        out[status] = np.where(last, values, np.zeros_like(values))
+    out["age_group"] = _labels(age_group, keep)
+    out["period"] = _labels(period, keep)
+    out["person_time"] = length
+    return out
+
+
+def _checked_times(data, entry, exit, birth, status, caller):
+    """Entry, exit and birth as floats, with every row problem named."""
+    for name, value in (("entry", entry), ("exit", exit), ("birth", birth)):
+        check_column_name(value, name=name, caller=caller)
+    check_column_name(status, name="status", caller=caller, allow_none=True)
     names = [entry, exit, birth] + ([status] if status is not None else [])
     check_columns(data, names, caller=caller)
     if len(set(names)) != len(names):
         raise ValueError(f"{caller}: entry, exit, birth and status must be different columns, "
                          f"got {names}.")
-    a_br = _breaks(age_breaks, name="age_breaks", caller=caller)
-    p_br = _breaks(period_breaks, name="period_breaks", caller=caller)
-    t0 = _numeric(data[entry], name=entry, caller=caller)
-    t1 = _numeric(data[exit], name=exit, caller=caller)
-    b = _numeric(data[birth], name=birth, caller=caller)
+    t0 = as_numeric_array(data[entry], name=entry, caller=caller)
+    t1 = as_numeric_array(data[exit], name=exit, caller=caller)
+    b = as_numeric_array(data[birth], name=birth, caller=caller)
     idx = data.index
-    bad = np.isnan(t0) | np.isnan(t1) | np.isnan(b)
-    if bad.any():
-        raise ValueError(f"{caller}: missing entry, exit or birth times at "
-                         f"{describe_rows(bad, idx)}; fill or drop those rows.")
-    bad = np.isinf(t0) | np.isinf(t1) | np.isinf(b)
-    if bad.any():
-        raise ValueError(f"{caller}: infinite entry, exit or birth times at "
-                         f"{describe_rows(bad, idx)}; give calendar times as finite decimal "
-                         "years (close open follow-up at the end of the study).")
-    bad = t1 < t0
-    if bad.any():
-        raise ValueError(f"{caller}: exit before entry at {describe_rows(bad, idx)}; check "
-                         f"the '{entry}' and '{exit}' columns.")
-    bad = b > t0
-    if bad.any():
-        raise ValueError(f"{caller}: birth after entry at {describe_rows(bad, idx)}; check "
-                         f"the '{birth}' column (calendar time of birth, e.g. 1934.5).")
-    if status is not None:
-        st = data[status]
-        if st.isna().any():
-            raise ValueError(f"{caller}: status column {status!r} has missing values at "
-                             f"{describe_rows(st.isna().to_numpy(), idx)}.")
+    checks = (
+        (np.isnan(t0) | np.isnan(t1) | np.isnan(b), "missing entry, exit or birth times",
+         "fill or drop those rows."),
+        (np.isinf(t0) | np.isinf(t1) | np.isinf(b), "infinite entry, exit or birth times",
+         "give calendar times as finite decimal years (close open follow-up at the end of "
+         "the study)."),
+        (t1 < t0, "exit before entry", f"check the '{entry}' and '{exit}' columns."),
+        (b > t0, "birth after entry",
+         f"check the '{birth}' column (calendar time of birth, e.g. 1934.5)."),
+    )
+    for bad, what, todo in checks:
+        if bad.any():
+            raise ValueError(f"{caller}: {what} at {describe_rows(bad, idx)}; {todo}")
+    if status is not None and data[status].isna().any():
+        raise ValueError(f"{caller}: status column {status!r} has missing values at "
+                         f"{describe_rows(data[status].isna().to_numpy(), idx)}.")
+    return t0, t1, b
 
+
+def _pieces(t0, t1, b, a_br, p_br):
+    """Person, start, end and length of every piece of follow-up between cut times.
+
+    Each person's cut times (entry, inner period and age cuts, exit) go to consecutive
+    slots; the slot of an inner cut is found by counting, without a sort: a period cut counts
+    the person's age cuts strictly before it, an age cut the period cuts at or before it (so
+    a tie puts the period cut first and gives a zero-length piece).
+    """
     n = t0.size
     empty = np.zeros(n, dtype=np.intp)
     fp = cp = fa = ca = empty
@@ -171,10 +226,6 @@ def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
         fp, cp = _inner_range(p_br, t0, t1)
     if a_br is not None:
         fa, ca = _inner_range(a_br, t0 - b, t1 - b)
-    # Each person's cut times (entry, inner period and age cuts, exit) go to consecutive
-    # slots; the slot of an inner cut is found by counting, without a sort: a period cut
-    # counts the person's age cuts strictly before it, an age cut the period cuts at or
-    # before it (so a tie puts the period cut first and gives a zero-length piece).
     size = cp + ca + 2
     offset = np.cumsum(size) - size
     times = np.empty(int(size.sum()))
@@ -202,39 +253,16 @@ def split_person_time(data, entry, exit, birth, status=None, age_breaks=None,
     start, end = times[~is_last], times[~is_first]
     length = end - start
     keep = (length > 0) | (t1 == t0)[person]
-    person, start, end, length = person[keep], start[keep], end[keep], length[keep]
-    mid = start + length / 2.0
-    dropped = np.zeros(person.size, dtype=bool)
-    age_band = period = None
-    if a_br is not None:
-        k = _band_of(a_br, mid - b[person])
-        dropped |= k < 0
-        age_band = a_br[np.maximum(k, 0)]
-    if p_br is not None:
-        k = _band_of(p_br, mid)
-        dropped |= k < 0
-        period = p_br[np.maximum(k, 0)]
-    last = np.r_[person[1:] != person[:-1], True] if person.size else np.zeros(0, dtype=bool)
-    if dropped.any():
-        lost_people = np.unique(person[dropped])
-        lost_events = 0
-        if status is not None:
-            st_vals = data[status].to_numpy()[person[dropped & last]]
-            lost_events = int(np.count_nonzero(st_vals))
-        warnings.warn(f"{caller}: {length[dropped].sum():g} person-time of "
-                      f"{lost_people.size} person(s) lies before the first age or period "
-                      f"break and was dropped ({lost_events} event(s) at exit among it); "
-                      "add a lower break to keep it.", DroppedRowsWarning, stacklevel=2)
-    keep = ~dropped
-    person, start, end, length, last = person[keep], start[keep], end[keep], length[keep], \
-        last[keep]
-    out = data.iloc[person].reset_index(drop=True)
-    out[entry] = start
-    out[exit] = end
+    return person[keep], start[keep], end[keep], length[keep]
+
+
+def _warn_dropped(data, status, person, dropped, last, length, caller):
+    lost_people = np.unique(person[dropped])
+    lost_events = 0
     if status is not None:
-        values = out[status].to_numpy()
-        out[status] = np.where(last, values, np.zeros_like(values))
-    out["age_band"] = _labels(age_band, keep)
-    out["period"] = _labels(period, keep)
-    out["person_time"] = length
-    return out
+        st_vals = data[status].to_numpy()[person[dropped & last]]
+        lost_events = int(np.count_nonzero(st_vals))
+    warnings.warn(f"{caller}: {length[dropped].sum():g} person-time of "
+                  f"{lost_people.size} person(s) lies before the first age or period "
+                  f"break and was dropped ({lost_events} event(s) at exit among it); "
+                  "add a lower break to keep it.", DroppedRowsWarning, stacklevel=3)

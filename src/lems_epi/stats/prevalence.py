@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from lems_epi._validation import check_columns, check_conf_level
+from lems_epi._validation import as_numeric_array, check_columns, check_conf_level, describe_rows
 from lems_epi.stats.intervals import poisson_ci, proportion_ci
 
 __all__ = [
@@ -29,7 +29,25 @@ __all__ = [
 ]
 
 TYPES = ("paraneoplastic", "nonparaneoplastic")
+#: Spellings of the LEMS types accepted in ``lems_type`` (``simulate_cohort`` writes the
+#: hyphenated one).
+TYPE_SPELLINGS = {"paraneoplastic": "paraneoplastic", "nonparaneoplastic": "nonparaneoplastic",
+                  "non-paraneoplastic": "nonparaneoplastic",
+                  "non_paraneoplastic": "nonparaneoplastic"}
 _NEEDED = ["entry", "exit", "lems_onset", "lems_end", "lems_type"]
+
+
+def _lems_types(followup, onset, caller):
+    """``lems_type`` in the canonical spelling; a case with an unknown type is an error."""
+    raw = followup["lems_type"].astype(object).to_numpy()
+    types = np.array([TYPE_SPELLINGS.get(str(v).strip().lower(), None)
+                      if v is not None and v == v else None for v in raw], dtype=object)
+    unknown = ~pd.isna(onset) & pd.isna(types)
+    if unknown.any():
+        raise ValueError(f"{caller}: 'lems_type' of cases (rows with an onset) must be one of "
+                         f"{list(TYPE_SPELLINGS)}; {describe_rows(unknown, followup.index)} "
+                         f"have {sorted({str(v) for v in raw[unknown]})[:5]}.")
+    return types
 
 
 def _check(followup, caller, extra=()):
@@ -37,12 +55,19 @@ def _check(followup, caller, extra=()):
         raise TypeError(f"{caller}: 'followup' must be the DataFrame of simulate_followup(), "
                         f"got {type(followup).__name__}.")
     check_columns(followup, [*_NEEDED, *extra], caller=caller, name="followup")
-    f = {c: pd.to_numeric(followup[c], errors="coerce").to_numpy(float)
+    f = {c: as_numeric_array(followup[c], name=c, caller=caller)
          for c in ("entry", "exit", "lems_onset", "lems_end", *extra)}
-    f["lems_type"] = followup["lems_type"].astype(object).to_numpy()
-    if (f["exit"] < f["entry"]).any():
-        raise ValueError(f"{caller}: 'exit' is before 'entry' in some rows; fix the follow-up "
-                         "times.")
+    for c in ("entry", "exit", *extra):
+        bad = ~np.isfinite(f[c])
+        if bad.any():
+            raise ValueError(f"{caller}: {c!r} has missing or infinite values at "
+                             f"{describe_rows(bad, followup.index)}; every person needs "
+                             "finite times (drop or fill those rows).")
+    f["lems_type"] = _lems_types(followup, f["lems_onset"], caller)
+    bad = f["exit"] < f["entry"]
+    if bad.any():
+        raise ValueError(f"{caller}: 'exit' is before 'entry' at "
+                         f"{describe_rows(bad, followup.index)}; fix the follow-up times.")
     return f
 
 
@@ -58,16 +83,17 @@ def _dates(at, caller):
     return arr
 
 
-def _with_interval(out: pd.DataFrame, conf_level: float, method: str) -> pd.DataFrame:
-    """Add ``prevalence, lower, upper, conf_level, method`` from ``cases`` / ``population``."""
-    ci = proportion_ci(out["cases"], out["population"], conf_level=conf_level, method=method)
-    out["prevalence"] = ci["proportion"].to_numpy()
-    for c in ("lower", "upper", "conf_level", "method"):
-        out[c] = ci[c].to_numpy()
-    return out
+def _with_interval(out: pd.DataFrame, per: float, conf_level: float, method: str
+                   ) -> pd.DataFrame:
+    """The contract table of a prevalence: groups, ``events, n``, measure ``prevalence``."""
+    groups = out.drop(columns=["events", "n"])
+    ci = proportion_ci(out[["events", "n"]], per=per, conf_level=conf_level, method=method)
+    ci = ci.assign(measure="prevalence").reset_index(drop=True)
+    return pd.concat([groups.reset_index(drop=True), ci], axis=1)
 
 
-def point_prevalence(followup, at, conf_level=0.95, method="wilson") -> pd.DataFrame:
+def point_prevalence(followup, at, *, per=1, conf_level=0.95, method="wilson"
+                     ) -> pd.DataFrame:
     """Point prevalence of LEMS by type at given calendar times.
 
     A person counts in the population at time ``at`` if ``entry <= at < exit`` and as a case
@@ -79,6 +105,8 @@ def point_prevalence(followup, at, conf_level=0.95, method="wilson") -> pd.DataF
         Output of :func:`lems_epi.simulate_followup`.
     at : float or sequence of float
         Calendar times.
+    per : float, default 1
+        Multiplier of the prevalence (e.g. ``1e6`` for per million).
     conf_level : float
         Confidence level of the interval.
     method : str
@@ -87,9 +115,10 @@ def point_prevalence(followup, at, conf_level=0.95, method="wilson") -> pd.DataF
     Returns
     -------
     pandas.DataFrame
-        One row per time and type (``paraneoplastic``, ``nonparaneoplastic``, ``all``):
-        ``at``, ``lems_type``, ``cases``, ``population``, ``prevalence``, ``lower``,
-        ``upper``, ``conf_level``, ``method``.
+        On the output contract, one row per time and type (``paraneoplastic``,
+        ``nonparaneoplastic``, ``all``): ``at``, ``lems_type``, ``events`` (cases), ``n``
+        (persons followed), ``measure`` ("prevalence"), ``estimate, lower, upper,
+        conf_level, method, per``.
 
     References
     ----------
@@ -102,11 +131,11 @@ def point_prevalence(followup, at, conf_level=0.95, method="wilson") -> pd.DataF
     >>> f = pd.DataFrame({"entry": [2020.0, 2020.0, 2020.0], "exit": [2030.0, 2030.0, 2024.0],
     ...                   "lems_onset": [2019.0, None, 2021.0], "lems_end": [None, None, 2024.0],
     ...                   "lems_type": ["paraneoplastic", None, "nonparaneoplastic"]})
-    >>> point_prevalence(f, at=2022)[["lems_type", "cases", "population"]]
-               lems_type  cases  population
-    0     paraneoplastic      1           3
-    1  nonparaneoplastic      1           3
-    2                all      2           3
+    >>> point_prevalence(f, at=2022)[["lems_type", "events", "n", "estimate"]].round(3)
+               lems_type  events  n  estimate
+    0     paraneoplastic       1  3     0.333
+    1  nonparaneoplastic       1  3     0.333
+    2                all       2  3     0.667
     """
     caller = "point_prevalence"
     conf_level = check_conf_level(conf_level, caller=caller)
@@ -118,12 +147,13 @@ def point_prevalence(followup, at, conf_level=0.95, method="wilson") -> pd.DataF
         case = alive & (f["lems_onset"] <= d) & (end > d)
         for t in (*TYPES, "all"):
             sel = case if t == "all" else case & (f["lems_type"] == t)
-            rows.append({"at": float(d), "lems_type": t, "cases": int(sel.sum()),
-                         "population": int(alive.sum())})
-    return _with_interval(pd.DataFrame(rows), conf_level, method)
+            rows.append({"at": float(d), "lems_type": t, "events": int(sel.sum()),
+                         "n": int(alive.sum())})
+    return _with_interval(pd.DataFrame(rows), per, conf_level, method)
 
 
-def period_prevalence(followup, start, end, conf_level=0.95, method="wilson") -> pd.DataFrame:
+def period_prevalence(followup, start, end, *, per=1, conf_level=0.95, method="wilson"
+                      ) -> pd.DataFrame:
     """Period prevalence of LEMS by type over ``[start, end)``.
 
     The population is everybody followed at some time in the period; a case is a person whose
@@ -136,14 +166,15 @@ def period_prevalence(followup, start, end, conf_level=0.95, method="wilson") ->
         Output of :func:`lems_epi.simulate_followup`.
     start, end : float
         The period (calendar times, ``start < end``).
-    conf_level, method
+    per, conf_level, method
         As in :func:`point_prevalence`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per type and ``all``: ``start``, ``end``, ``lems_type``, ``cases``,
-        ``population``, ``prevalence``, ``lower``, ``upper``, ``conf_level``, ``method``.
+        On the output contract, one row per type and ``all``: ``start``, ``end``,
+        ``lems_type``, ``events`` (cases), ``n`` (persons followed), ``measure``
+        ("prevalence"), ``estimate, lower, upper, conf_level, method, per``.
 
     Examples
     --------
@@ -151,7 +182,7 @@ def period_prevalence(followup, start, end, conf_level=0.95, method="wilson") ->
     >>> f = pd.DataFrame({"entry": [2020.0, 2020.0, 2020.0], "exit": [2030.0, 2030.0, 2024.0],
     ...                   "lems_onset": [2019.0, None, 2021.0], "lems_end": [None, None, 2024.0],
     ...                   "lems_type": ["paraneoplastic", None, "nonparaneoplastic"]})
-    >>> period_prevalence(f, 2020, 2021)["cases"].tolist()
+    >>> period_prevalence(f, 2020, 2021)["events"].tolist()
     [1, 0, 1]
     """
     caller = "period_prevalence"
@@ -170,11 +201,11 @@ def period_prevalence(followup, start, end, conf_level=0.95, method="wilson") ->
     for t in (*TYPES, "all"):
         sel = case if t == "all" else case & (f["lems_type"] == t)
         rows.append({"start": float(start), "end": float(end), "lems_type": t,
-                     "cases": int(sel.sum()), "population": int(followed.sum())})
-    return _with_interval(pd.DataFrame(rows), conf_level, method)
+                     "events": int(sel.sum()), "n": int(followed.sum())})
+    return _with_interval(pd.DataFrame(rows), per, conf_level, method)
 
 
-def incidence_rates(followup, age_breaks=None, period_breaks=None, per=1e6, conf_level=0.95,
+def incidence_rates(followup, *, age_breaks=None, period_breaks=None, per=1, conf_level=0.95,
                     method="exact") -> pd.DataFrame:
     """Incidence of LEMS by type, age band and calendar period, with exact intervals.
 
@@ -189,17 +220,17 @@ def incidence_rates(followup, age_breaks=None, period_breaks=None, per=1e6, conf
     age_breaks, period_breaks : sequence of float, optional
         Left ends of the age bands and periods (default one band each: age 0 and the earliest
         entry).
-    per : float
-        Rates per ``per`` person-years.
+    per : float, default 1
+        Multiplier of the rates (e.g. ``1e6`` for rates per million person-years).
     conf_level, method
         As in :func:`lems_epi.poisson_ci`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per type x age band x period: ``lems_type``, ``age_band``, ``period``,
-        ``events``, ``person_time``, ``rate`` (per ``per``), ``lower``, ``upper``,
-        ``conf_level``, ``method``, ``per``.
+        On the output contract, one row per type x age group x period: ``lems_type``,
+        ``age_group`` (left end), ``period``, ``events``, ``person_time``, ``measure``
+        ("rate"), ``estimate, lower, upper, conf_level, method, per``.
 
     Examples
     --------
@@ -207,9 +238,9 @@ def incidence_rates(followup, age_breaks=None, period_breaks=None, per=1e6, conf
     >>> f = pd.DataFrame({"birth": [1950.0, 1980.0], "entry": [2020.0, 2020.0],
     ...                   "exit": [2030.0, 2030.0], "lems_onset": [2025.0, None],
     ...                   "lems_end": [None, None], "lems_type": ["paraneoplastic", None]})
-    >>> r = incidence_rates(f, age_breaks=[0, 50], per=1)
-    >>> r[["lems_type", "age_band", "events", "person_time"]]
-               lems_type  age_band  events  person_time
+    >>> r = incidence_rates(f, age_breaks=[0, 50])
+    >>> r[["lems_type", "age_group", "events", "person_time"]]
+               lems_type  age_group  events  person_time
     0     paraneoplastic         0       0         10.0
     1     paraneoplastic        50       1         10.0
     2  nonparaneoplastic         0       0         10.0
@@ -225,7 +256,7 @@ def incidence_rates(followup, age_breaks=None, period_breaks=None, per=1e6, conf
     data = pd.DataFrame({"entry": f["entry"], "exit": f["exit"], "birth": f["birth"]})
     split = split_person_time(data, "entry", "exit", "birth", age_breaks=age_breaks,
                               period_breaks=period_breaks)
-    pt = split.groupby(["age_band", "period"], sort=True)["person_time"].sum()
+    pt = split.groupby(["age_group", "period"], sort=True)["person_time"].sum()
     onset = f["lems_onset"]
     new = (onset >= f["entry"]) & (onset < f["exit"])
     ab = np.asarray(age_breaks, float)
@@ -238,20 +269,13 @@ def incidence_rates(followup, age_breaks=None, period_breaks=None, per=1e6, conf
         counts = pd.Series(1, index=pd.MultiIndex.from_arrays([a_band, p_band])) \
             .groupby(level=[0, 1]).sum() if sel.any() else pd.Series(dtype=float)
         for (a, p), time in pt.items():
-            rows.append({"lems_type": t, "age_band": a, "period": p,
+            rows.append({"lems_type": t, "age_group": a, "period": p,
                          "events": int(counts.get((a, p), 0)), "person_time": float(time)})
     out = pd.DataFrame(rows)
-    ci = poisson_ci(out["events"], out["person_time"], conf_level=conf_level, method=method)
-    out["rate"] = ci["rate"].to_numpy() * per
-    out["lower"] = ci["lower"].to_numpy() * per
-    out["upper"] = ci["upper"].to_numpy() * per
-    out["conf_level"] = conf_level
-    out["method"] = ci["method"].to_numpy()
-    out["per"] = float(per)
-    return out
+    return poisson_ci(out, per=per, conf_level=conf_level, method=method)
 
 
-def prevalence_incidence_duration(followup, duration=None) -> pd.DataFrame:
+def prevalence_incidence_duration(followup, *, duration=None) -> pd.DataFrame:
     """Check prevalence = incidence x mean duration, by LEMS type, on a follow-up table.
 
     Over the whole follow-up, per type:

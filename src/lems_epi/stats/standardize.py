@@ -13,36 +13,65 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, special, stats
 
 from lems_epi._validation import (
     as_column_list,
     as_count_array,
     as_float_array,
+    check_column_name,
     check_columns,
     check_conf_level,
-    check_method,
     check_positive_number,
     describe_rows,
+    resolve_method,
 )
 from lems_epi.exceptions import DroppedRowsWarning, SparseDataWarning
-from lems_epi.populations import band_population, merge_open_top, standard_population
+from lems_epi.populations import standard_population
 from lems_epi.stats._core import poisson_exact_limits, z_value
-from lems_epi.stats._dask import as_stratum_table
+from lems_epi.stats.age_groups import check_open_top_age, map_age_groups
+from lems_epi.stats.contract import contract_frame, stack_measures
+from lems_epi.stats.dask_reduce import as_stratum_table
 from lems_epi.stats.intervals import (
+    POISSON_CI_ALIASES,
     SMR_CI_METHODS,
     _broadcast,
     _poisson_limits,
     _warn_no_upper,
     check_ury_wiggins_level,
+    finish,
+    read_inputs,
 )
 from lems_epi.stats.rates import _aggregate
 
-__all__ = ["DIRECT_METHODS", "smr", "standardize_direct", "standardize_indirect"]
+__all__ = ["DIRECT_METHODS", "DIRECT_ALIASES", "DIRECT_METHOD_NOTES", "smr",
+           "standardize_direct", "standardize_indirect"]
 
 #: Interval methods of :func:`standardize_direct`; the first is the default.
-DIRECT_METHODS = ("fay-feuer", "tiwari", "dobson", "normal")
-
+DIRECT_METHODS = ("fay-feuer", "tiwari", "dobson", "normal", "gamma-mean", "gamma-minmaxavg",
+                  "dobson-byar", "dobson-mid-p", "normal-log", "normal-loglog", "normal-logit",
+                  "normal-binomial")
+#: Other names of the direct-standardisation methods.
+DIRECT_ALIASES = {"gamma": "fay-feuer", "fay-feuer-gamma": "fay-feuer", "tcz": "tiwari",
+                  "asymptotic": "normal", "wald": "normal", "phe": "dobson-byar"}
+#: One line on each interval method of :func:`standardize_direct`.
+DIRECT_METHOD_NOTES = {
+    "fay-feuer": "gamma interval of Fay & Feuer (1997), upper limit adds max(w/n)",
+    "tiwari": "modified gamma interval of Tiwari, Clegg & Zou (2006), adds mean(w/n)",
+    "dobson": "Dobson et al. (1991), exact Poisson limits of the total count",
+    "normal": "symmetric normal interval with Poisson variance",
+    "gamma-mean": "gamma interval whose upper limit adds mean(w/n) (dsrTest wmtype='mean')",
+    "gamma-minmaxavg": "gamma interval whose upper limit adds (min + max)(w/n)/2 "
+                       "(dsrTest wmtype='minmaxavg')",
+    "dobson-byar": "Dobson et al. (1991) with Byar's limits of the total count "
+                   "(PHEindicatormethods calculate_dsr)",
+    "dobson-mid-p": "Dobson et al. (1991) with mid-p limits of the total count",
+    "normal-log": "normal interval for log(DSR), back-transformed (Ng, Filardo & Zheng 2008)",
+    "normal-loglog": "normal interval for log(-log(DSR)), back-transformed",
+    "normal-logit": "normal interval for logit(DSR), back-transformed",
+    "normal-binomial": "symmetric normal interval with binomial variance r(1 - r)/n "
+                       "(popEpi's test formula)",
+}
 
 def _list_some(values, limit: int = 8) -> str:
     values = list(values)
@@ -51,17 +80,30 @@ def _list_some(values, limit: int = 8) -> str:
 
 
 def _standard_table(standard, *, caller: str) -> pd.DataFrame:
-    """Return the standard as a table with string ``age_group`` and float ``weight``."""
+    """The standard as a table with string ``age_group`` and float ``weight``.
+
+    ``standard`` is a name, a DataFrame (``age_group``, ``weight``), a Series or dict
+    (age group -> weight) or a sequence of weights (age groups numbered from 0).
+    """
     if isinstance(standard, str):
         table = standard_population(standard)
     elif isinstance(standard, pd.DataFrame):
         check_columns(standard, ["age_group", "weight"], caller=caller, name="standard")
         table = standard.reset_index(drop=True).copy()
-        table["weight"] = as_float_array(table["weight"], name="weight", caller=caller)
+    elif isinstance(standard, (pd.Series, dict)):
+        series = pd.Series(standard)
+        table = pd.DataFrame({"age_group": series.index.astype(str),
+                              "weight": series.to_numpy()})
+    elif standard is not None and np.ndim(standard) == 1:
+        weights = np.asarray(standard)
+        table = pd.DataFrame({"age_group": np.arange(weights.size).astype(str),
+                              "weight": weights})
     else:
         raise TypeError(f"{caller}: 'standard' must be a standard population name (see "
-                        "lems_epi.standard_population) or a DataFrame with columns 'age_group' "
-                        f"and 'weight', got {type(standard).__name__}.")
+                        "lems_epi.standard_population), a DataFrame with columns 'age_group' "
+                        "and 'weight', a Series or dict of weights by age group, or a list of "
+                        f"weights; got {type(standard).__name__}.")
+    table["weight"] = as_float_array(table["weight"], name="weight", caller=caller)
     table["age_group"] = table["age_group"].astype(str)
     dup = table["age_group"].duplicated(keep=False).to_numpy()
     if dup.any():
@@ -70,16 +112,6 @@ def _standard_table(standard, *, caller: str) -> pd.DataFrame:
     if not table["weight"].sum() > 0:
         raise ValueError(f"{caller}: the standard's weights sum to zero; give positive weights.")
     return table
-
-
-def _age_codes(ages: pd.Series, labels) -> np.ndarray:
-    """Position of each row's age group among the standard's ``labels`` (-1 when absent)."""
-    if isinstance(ages.dtype, pd.CategoricalDtype):
-        cat = pd.Index(labels).get_indexer(ages.cat.categories.astype(str))
-        return np.where(ages.cat.codes.to_numpy() >= 0, cat[ages.cat.codes.to_numpy()], -1)
-    codes, uniques = pd.factorize(ages, use_na_sentinel=True)
-    lookup = pd.Index(labels).get_indexer(pd.Index(uniques).astype(str))
-    return np.where(codes >= 0, lookup[codes], -1)
 
 
 def _group_codes(data: pd.DataFrame, by: list[str], *, caller: str):
@@ -103,6 +135,41 @@ def _group_codes(data: pd.DataFrame, by: list[str], *, caller: str):
     return codes, data[by].iloc[first].reset_index(drop=True)
 
 
+def _gamma_limits(rate, var, wm, wm2, alpha):
+    """Fay-Feuer gamma limits: lower from (y, v), upper from (y + wm, v + wm2)."""
+    lower = np.zeros_like(rate)
+    pos = rate > 0
+    lower[pos] = stats.gamma.ppf(alpha / 2, rate[pos] ** 2 / var[pos],
+                                 scale=var[pos] / rate[pos])
+    ystar, vstar = rate + wm, var + wm2
+    upper = stats.gamma.ppf(1 - alpha / 2, ystar**2 / vstar, scale=vstar / ystar)
+    return lower, upper
+
+
+def _dobson(d, rate, var, conf_level, count_limits):
+    total = d.sum(axis=1)
+    o_low, o_upp = count_limits(total, conf_level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.sqrt(var / total)
+    lower = np.where(total > 0, rate + scale * (o_low - total), 0.0)
+    upper = np.where(total > 0, rate + scale * (o_upp - total), np.nan)
+    return lower, upper
+
+
+def _transformed_normal(rate, var, z, transform):
+    """Delta-method normal limits on the log, log-log or logit scale, back-transformed."""
+    sd = np.sqrt(var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if transform == "log":
+            half = z * sd / rate
+            return rate * np.exp(-half), rate * np.exp(half)
+        if transform == "loglog":
+            g, se = np.log(-np.log(rate)), sd / np.abs(rate * np.log(rate))
+            return np.exp(-np.exp(g + z * se)), np.exp(-np.exp(g - z * se))
+        g, se = special.logit(rate), sd / (rate * (1.0 - rate))
+        return special.expit(g - z * se), special.expit(g + z * se)
+
+
 def _direct_arrays(d, n, w, conf_level: float, method: str):
     """Vectorised direct standardisation over rows (groups) of ``d`` and ``n`` (G x K arrays).
 
@@ -112,87 +179,196 @@ def _direct_arrays(d, n, w, conf_level: float, method: str):
     rate = (d * wk).sum(axis=1)
     var = (d * wk * wk).sum(axis=1)
     alpha = 1.0 - conf_level
-    pos = rate > 0
-    if method in ("fay-feuer", "tiwari"):
-        lower = np.zeros_like(rate)
-        lower[pos] = stats.gamma.ppf(alpha / 2, rate[pos] ** 2 / var[pos],
-                                     scale=var[pos] / rate[pos])
-        if method == "fay-feuer":
-            wm = wk.max(axis=1)
-            ystar, vstar = rate + wm, var + wm * wm
-        else:
-            ystar, vstar = rate + wk.mean(axis=1), var + (wk * wk).mean(axis=1)
-        upper = stats.gamma.ppf(1 - alpha / 2, ystar**2 / vstar, scale=vstar / ystar)
-    elif method == "dobson":
-        total = d.sum(axis=1)
-        o_low, o_upp = poisson_exact_limits(total, conf_level)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.sqrt(var / total)
-        lower = np.where(total > 0, rate + scale * (o_low - total), 0.0)
-        upper = np.where(total > 0, rate + scale * (o_upp - total), np.nan)
+    z = z_value(conf_level)
+    if method == "fay-feuer":
+        wm = wk.max(axis=1)
+        lower, upper = _gamma_limits(rate, var, wm, wm * wm, alpha)
+    elif method == "tiwari":
+        lower, upper = _gamma_limits(rate, var, wk.mean(axis=1), (wk * wk).mean(axis=1), alpha)
+    elif method == "gamma-mean":
+        wm = wk.mean(axis=1)
+        lower, upper = _gamma_limits(rate, var, wm, wm * wm, alpha)
+    elif method == "gamma-minmaxavg":
+        wm = (wk.min(axis=1) + wk.max(axis=1)) / 2.0
+        lower, upper = _gamma_limits(rate, var, wm, wm * wm, alpha)
+    elif method in _DSR_EXTRA:
+        lower, upper = _DSR_EXTRA[method](d, n, w, wk, rate, var, conf_level)
+    elif method.startswith("dobson"):
+        limits = {"dobson": poisson_exact_limits,
+                  "dobson-byar": lambda x, c: _poisson_limits(x, c, "byar"),
+                  "dobson-mid-p": lambda x, c: _poisson_limits(x, c, "mid-p")}[method]
+        lower, upper = _dobson(d, rate, var, conf_level, limits)
+    elif method.startswith("normal-") and method != "normal-binomial":
+        lower, upper = _transformed_normal(rate, var, z, method[len("normal-"):])
+    elif method == "normal-binomial":
+        r = d / n
+        half = z * np.sqrt((w * w * r * (1.0 - r) / n).sum(axis=1))
+        lower, upper = rate - half, rate + half
     else:  # normal
-        half = z_value(conf_level) * np.sqrt(var)
+        half = z * np.sqrt(var)
         lower, upper = np.maximum(rate - half, 0.0), rate + half
     return rate, lower, upper
 
 
-def standardize_direct(data, standard, events="events", person_time="person_time",
-                       age="age_group", by=None, method="fay-feuer", conf_level=0.95, *,
-                       single_year_ages=False, open_top_age=None) -> pd.DataFrame:
+_DSR_EXTRA: dict = {}
+
+
+def _vector_inputs(events, person_time, age, standard, *, caller: str):
+    """epitools-style call: events, person_time (and age) as vectors -> a stratum table."""
+    x = as_count_array(events, name="events", caller=caller)
+    t = as_float_array(person_time, name="person_time", caller=caller)
+    if x.size != t.size:
+        raise ValueError(f"{caller}: 'events' and 'person_time' have {x.size} and {t.size} "
+                         "values; give one per age group.")
+    if isinstance(age, str):
+        if isinstance(standard, (pd.Series, dict, pd.DataFrame)) and len(standard) == x.size:
+            labels = (standard["age_group"] if isinstance(standard, pd.DataFrame)
+                      else pd.Series(standard).index).astype(str).tolist()
+        elif standard is not None and not isinstance(standard, str) and \
+                np.ndim(standard) == 1:
+            labels = [str(i) for i in range(x.size)]
+        else:
+            raise ValueError(f"{caller}: with 'events' and 'person_time' given as vectors, "
+                             "give the age groups as age=[...] (or the weights as a list, "
+                             "one per age group, in the same order).")
+    else:
+        labels = [str(v) for v in np.asarray(age, dtype=object).ravel()]
+        if len(labels) != x.size:
+            raise ValueError(f"{caller}: 'age' has {len(labels)} values and 'events' "
+                             f"{x.size}; give one age group per count.")
+    frame = pd.DataFrame({"age_group": labels, "events": x, "person_time": t})
+    return frame, "events", "person_time", "age_group"
+
+
+def _user_weights(data: pd.DataFrame, age: str, weights: str, *, caller: str) -> pd.DataFrame:
+    """A standard read from a weight column of the data (one weight per age group)."""
+    check_columns(data, [age, weights], caller=caller)
+    w = as_float_array(data[weights], name=weights, caller=caller)
+    table = pd.DataFrame({"age_group": data[age].astype(str).to_numpy(), "weight": w})
+    table = table.drop_duplicates()
+    dup = table["age_group"].duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise ValueError(f"{caller}: the weights column {weights!r} gives different weights "
+                         f"to the same age group: {_list_some(table.loc[dup, 'age_group'])}.")
+    return table.reset_index(drop=True)
+
+
+def _direct_cells(data, age, events, person_time, by, std, *, single_year_ages, open_top_age,
+                  caller):
+    """Events and person-time per group x (merged) standard band, and the band weights."""
+    missing_age = data[age].isna().to_numpy()
+    if missing_age.any():
+        raise ValueError(f"{caller}: age column {age!r} has missing values at "
+                         f"{describe_rows(missing_age, data.index)}; fill or drop those rows.")
+    row_codes, uniques = pd.factorize(data[age], sort=True)
+    values = list(uniques.astype(object)) if not isinstance(uniques, pd.Categorical) \
+        else list(uniques.astype(object))
+    code_of, labels, w = map_age_groups(values, std, single_year_ages=single_year_ages,
+                                        open_top_age=open_top_age, caller=caller, age=age)
+    k = code_of[row_codes]
+    codes, groups = _group_codes(data, by, caller=caller)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    size = n_groups * len(labels)
+    cell = codes * len(labels) + k
+    ev = as_count_array(data[events], name=events, caller=caller)
+    pt = as_float_array(data[person_time], name=person_time, caller=caller)
+    d = np.bincount(cell, weights=ev, minlength=size).reshape(n_groups, len(labels))
+    n = np.bincount(cell, weights=pt, minlength=size)
+    rows = np.bincount(cell, minlength=size)
+    n = np.where(rows > 0, n, np.nan).reshape(n_groups, len(labels))
+    for bad, what in ((np.isnan(n), "standard age groups without data rows"),
+                      (n <= 0, "age groups with zero person-time")):
+        if bad.any():
+            gi, ki = np.nonzero(bad)
+            where = [(groups.iloc[g].to_dict() if by else "all data", labels[j])
+                     for g, j in zip(gi[:5], ki[:5], strict=True)]
+            raise ValueError(f"{caller}: {what} ({bad.sum()} group x age cells), e.g. "
+                             f"{where}. Every weight needs data with person-time > 0: add "
+                             "rows (zero events), or use a standard restricted to the ages "
+                             "present.")
+    if not (np.isfinite(d).all() and np.isfinite(n).all()):
+        raise ValueError(f"{caller}: the sums of {events!r} or {person_time!r} overflow; "
+                         "rescale the columns.")
+    return d, n, w / w.sum(), groups, n_groups
+
+
+def standardize_direct(data=None, standard=None, *, events="events",
+                       person_time="person_time", age="age_group", weights=None, by=None,
+                       per=1, method="fay-feuer", conf_level=0.95, single_year_ages=False,
+                       open_top_age=None) -> pd.DataFrame:
     r"""Directly age-standardised rates with confidence intervals.
 
     For each group, the standardised rate is :math:`R = \sum_k w_k d_k / n_k` with standard
     weights :math:`w_k` scaled to sum to 1, :math:`d_k` events and :math:`n_k` person-time in
     age group :math:`k`; its variance is :math:`V = \sum_k w_k^2 d_k / n_k^2`.
 
+    The data may be banded in any way (:mod:`lems_epi.stats.age_groups`): the standard's own
+    labels, labels such as ``"0-4"``, ``"85+"`` or ``"0-39"``, numeric band starts, or single
+    years of age. A data group inside one standard band adds to that band; a data group made of
+    whole standard bands (an open top group ``"85+"`` against ``85-89, 90+``; coarse groups
+    ``0-39, 40-59``) takes the sum of their weights; a group that straddles a boundary of the
+    standard is an error naming it.
+
     Parameters
     ----------
-    data : pandas.DataFrame or dask.dataframe.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame, optional
         Rows with the age group, events and person-time (several rows of one age group and
         group are summed): stratum counts or person rows (``person_time=None`` counts one
         unit per row; a boolean ``events`` column counts each True). A dask DataFrame is
-        reduced by a dask groupby first; pass ``open_top_age`` explicitly then.
-    standard : str or pandas.DataFrame
+        reduced by a dask groupby first. Omit it to pass ``events`` and ``person_time`` as
+        vectors (one value per age group), as R's ``epitools::ageadjust.direct`` takes them.
+    standard : str, pandas.DataFrame, pandas.Series, dict or sequence of float
         A name accepted by :func:`lems_epi.standard_population` (``"esp2013"``, ``"who2000"``,
-        ``"segi1960"``, ``"esp1976"``, ``"nordic2000"``) or a table with columns
-        ``age_group`` and ``weight`` (and ``age_start``, ``age_end`` if ages are banded).
-    events, person_time, age : str
-        Column names.
+        ``"segi1960"``, ``"esp1976"``, ``"nordic2000"``), a table with columns ``age_group``
+        and ``weight`` (and ``age_start``, ``age_end``), weights by age group (Series, dict),
+        or, with vectors, a list of weights in the order of the counts.
+    events, person_time, age : str or array_like
+        Column names; or (without ``data``) the vectors themselves.
+    weights : str or weights, optional
+        A column of ``data`` holding each age group's standard weight (the same on every row
+        of a group), or the weights themselves (as ``standard`` takes them).
     by : str or list of str, optional
         Groups standardised separately (e.g. areas or calendar periods).
-    method : {"fay-feuer", "tiwari", "dobson", "normal"}, default "fay-feuer"
-        * ``fay-feuer``: gamma interval [1]_ (R ``epitools::ageadjust.direct``); coverage at
-          least nominal in the simulations of [1]_ and [2]_. At zero events the lower limit is
-          0 (epitools returns NA there).
+    per : float, default 1
+        Multiplier of the rates (e.g. ``100_000``).
+    method : str, default "fay-feuer"
+        One of :data:`DIRECT_METHODS`:
+
+        * ``fay-feuer``: gamma interval [1]_ (R ``epitools::ageadjust.direct``,
+          ``dsrTest(method = "gamma")``); coverage at least nominal in the simulations of [1]_
+          and [2]_. At zero events the lower limit is 0 (epitools returns NA there). Alias
+          ``gamma``.
         * ``tiwari``: the modified gamma interval of [2]_, whose upper limit adds the mean
           rather than the maximum of :math:`w_k/n_k`; shorter, close to nominal.
         * ``dobson``: :math:`R + \sqrt{V/O}\,(O_{L,U} - O)` with :math:`O_{L,U}` the exact
           Poisson limits of the total count :math:`O` [3]_. At :math:`O = 0` the lower limit
           is 0 and the upper limit is undefined: NaN, with a :class:`SparseDataWarning`.
         * ``normal``: :math:`R \pm z\sqrt{V}`, lower clipped at 0 (teaching only).
+        * the further variants of :data:`DIRECT_METHODS` are described in
+          :data:`DIRECT_METHOD_NOTES`.
     conf_level : float, default 0.95
         Confidence level.
     single_year_ages : bool, default False
-        When true, ``age`` holds single years of age, which are summed into the standard's
-        bands first (:func:`lems_epi.band_population`); the standard must then have
-        ``age_start`` and ``age_end``.
-    open_top_age : int, optional
-        With ``single_year_ages``: the data's last age is open (e.g. 99 meaning 99 and over),
-        so the standard's bands from the one containing it upwards are merged into one
-        (:func:`lems_epi.populations.merge_open_top`). Defaults to
-        ``data.attrs["open_top_age"]`` when present.
+        Numeric ages are single years (each covers one year), not band starts; the last one
+        is then closed unless ``open_top_age`` says otherwise.
+    open_top_age : float, optional
+        The data's age group starting here is open (e.g. 85 for ``"85+"``, or 99 for single
+        years whose 99 means 99 and over): the standard's bands from it upwards are merged.
+        Defaults to ``data.attrs["open_top_age"]`` when present.
 
     Returns
     -------
     pandas.DataFrame
-        The ``by`` columns, then ``events, person_time, crude_rate, rate, lower, upper,
-        conf_level, method``; rates are per unit of person-time.
+        On the output contract: the ``by`` columns, ``events, person_time, measure``
+        ("dsr"), ``estimate, lower, upper, conf_level, method, per``, then ``crude_rate``
+        (events / person-time, times ``per``).
 
     Raises
     ------
     ValueError
-        Age groups of the data without a weight, or weights without data (the message lists
-        them), age groups with zero person-time, bad counts, unknown method.
+        Age groups without a place in the standard or straddling its boundaries (the
+        message names them), weights without data, age groups with zero person-time, bad
+        counts, unknown method, bad ``open_top_age``.
 
     References
     ----------
@@ -211,93 +387,58 @@ def standardize_direct(data, standard, events="events", person_time="person_time
     >>> d = pd.DataFrame({"age_group": ["young", "old"], "events": [2, 30],
     ...                   "person_time": [10000.0, 5000.0]})
     >>> std = pd.DataFrame({"age_group": ["young", "old"], "weight": [0.8, 0.2]})
-    >>> out = standardize_direct(d, std)
-    >>> out[["events", "crude_rate", "rate", "lower", "upper"]].round(5)
-       events  crude_rate    rate    lower    upper
-    0      32     0.00213  0.00136  0.00092  0.00199
+    >>> out = standardize_direct(d, std, per=1000)
+    >>> out[["events", "measure", "estimate", "lower", "upper", "crude_rate"]].round(3)
+       events measure  estimate  lower  upper  crude_rate
+    0      32     dsr      1.36   0.92  1.991       2.133
+
+    Vectors, as in epitools (weights in the order of the counts):
+
+    >>> standardize_direct(events=[2, 30], person_time=[10000, 5000],
+    ...                    standard=[0.8, 0.2], per=1000)["estimate"].round(3).tolist()
+    [1.36]
     """
     caller = "standardize_direct"
     conf_level = check_conf_level(conf_level, caller=caller)
-    method = check_method(method, DIRECT_METHODS, caller=caller)
+    method = resolve_method(method, DIRECT_METHODS, caller=caller, aliases=DIRECT_ALIASES)
+    per = check_positive_number(per, name="per", caller=caller)
+    open_top_age = check_open_top_age(open_top_age, caller=caller)
     by = as_column_list(by, caller=caller)
+    if data is None:
+        data, events, person_time, age = _vector_inputs(events, person_time, age, standard,
+                                                        caller=caller)
+    for name, value in (("events", events), ("age", age)):
+        check_column_name(value, name=name, caller=caller)
+    check_column_name(person_time, name="person_time", caller=caller, allow_none=True)
+    if isinstance(weights, str):
+        std = _user_weights(data, age, weights, caller=caller)
+    else:
+        std = _standard_table(weights if weights is not None else standard, caller=caller)
+    if open_top_age is None and isinstance(data, pd.DataFrame):
+        open_top_age = check_open_top_age(data.attrs.get("open_top_age"), caller=caller)
     data, events, person_time = as_stratum_table(data, [age, *by], events, person_time)
     check_columns(data, [age, events, person_time, *by], caller=caller)
-    as_count_array(data[events], name=events, caller=caller)
-    as_float_array(data[person_time], name=person_time, caller=caller)
-    std = _standard_table(standard, caller=caller)
-
-    if single_year_ages:
-        if not {"age_start", "age_end"} <= set(std.columns):
-            raise ValueError(f"{caller}: single_year_ages=True needs a standard with "
-                             "'age_start' and 'age_end' columns to band the ages.")
-        if open_top_age is None:
-            open_top_age = data.attrs.get("open_top_age")
-        if open_top_age is not None:
-            std = merge_open_top(std, int(open_top_age))
-            std["age_group"] = std["age_group"].astype(str)
-        banded = band_population(data, std, age=age, value_columns=(events, person_time),
-                                 by=by or None, open_top_age=None)
-        data = banded.rename(columns={"age_group": age}) if age != "age_group" else banded
-
-    labels = std["age_group"].to_numpy()
-    missing_age = data[age].isna().to_numpy()
-    if missing_age.any():
-        raise ValueError(f"{caller}: age column {age!r} has missing values at "
-                         f"{describe_rows(missing_age, data.index)}; fill or drop those rows.")
-    k = _age_codes(data[age], labels)
-    if (k < 0).any():
-        unknown = sorted(pd.unique(data[age].astype(str).to_numpy()[k < 0]))
-        raise ValueError(f"{caller}: age groups of the data have no weight in the standard: "
-                         f"{_list_some(unknown)}. The standard's groups are "
-                         f"{_list_some(labels, 25)}; relabel the data, or pass "
-                         "single_year_ages=True if the ages are single years.")
-    codes, groups = _group_codes(data, by, caller=caller)
-    n_groups = int(codes.max()) + 1 if len(codes) else 0
-    size = n_groups * len(labels)
-    cell = codes * len(labels) + k
-    d = np.bincount(cell, weights=data[events].to_numpy(dtype=float), minlength=size)
-    n = np.bincount(cell, weights=data[person_time].to_numpy(dtype=float), minlength=size)
-    rows = np.bincount(cell, minlength=size)
-    d = d.reshape(n_groups, len(labels))
-    n = np.where(rows > 0, n, np.nan).reshape(n_groups, len(labels))
-    missing = np.isnan(n)
-    if missing.any():
-        gi, ki = np.nonzero(missing)
-        where = [(groups.iloc[g].to_dict() if by else "all data", labels[j])
-                 for g, j in zip(gi[:5], ki[:5], strict=True)]
-        raise ValueError(f"{caller}: standard age groups without data rows "
-                         f"({missing.sum()} group x age cells), e.g. {where}. Every weight "
-                         "needs a data row: add rows with zero events, or use a standard "
-                         "restricted to the ages present.")
-    zero = n <= 0
-    if zero.any():
-        gi, ki = np.nonzero(zero)
-        where = [(groups.iloc[g].to_dict() if by else "all data", labels[j])
-                 for g, j in zip(gi[:5], ki[:5], strict=True)]
-        raise ValueError(f"{caller}: age groups with zero person-time ({zero.sum()} cells), "
-                         f"e.g. {where}; an age-specific rate needs person-time > 0.")
-    w = std["weight"].to_numpy(dtype=float)
-    w = w / w.sum()
+    d, n, w, groups, n_groups = _direct_cells(
+        data, age, events, person_time, by, std, single_year_ages=single_year_ages,
+        open_top_age=open_top_age, caller=caller)
     rate, lower, upper = _direct_arrays(d, n, w, conf_level, method)
     total_d, total_n = d.sum(axis=1), n.sum(axis=1)
-    if method == "dobson" and (total_d == 0).any():
+    if method.startswith("dobson") and (total_d == 0).any():
         warnings.warn(f"{caller}: the Dobson interval has no upper limit when a group has no "
                       f"events ({describe_rows(total_d == 0)}); upper is NaN there. Use "
                       "method='fay-feuer' for groups without events.", SparseDataWarning,
                       stacklevel=2)
-    out = groups.copy() if by else pd.DataFrame(index=range(n_groups))
-    out["events"] = total_d.astype(np.int64)
-    out["person_time"] = total_n
-    out["crude_rate"] = total_d / total_n
-    out["rate"] = rate
-    out["lower"] = lower
-    out["upper"] = upper
-    out["conf_level"] = conf_level
-    out["method"] = method
-    return out
+    return contract_frame({"events": _counts(total_d), "person_time": total_n},
+                          groups=groups, measure="dsr", estimate=per * rate,
+                          lower=per * lower, upper=per * upper, conf_level=conf_level,
+                          method=method, per=per, extra={"crude_rate": per * total_d / total_n})
 
 
-def smr(observed, expected, conf_level=0.95, method="exact") -> pd.DataFrame:
+def _counts(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.int64) if np.all(x == np.round(x)) else x
+
+
+def smr(observed, expected, *, conf_level=0.95, method="exact") -> pd.DataFrame:
     r"""Standardised mortality (or incidence) ratio O/E with a confidence interval.
 
     The observed count :math:`O` is Poisson with mean :math:`\mu`; the expected count
@@ -306,10 +447,11 @@ def smr(observed, expected, conf_level=0.95, method="exact") -> pd.DataFrame:
 
     Parameters
     ----------
-    observed : int or array_like of int
-        Observed counts (whole numbers >= 0).
-    expected : float or array_like
-        Expected counts (> 0).
+    observed : int, array_like of int, pandas.Series or pandas.DataFrame
+        Observed counts (whole numbers >= 0). A DataFrame gives its ``observed`` and
+        ``expected`` columns (its other columns lead the result); a Series' index is kept.
+    expected : float, array_like or str
+        Expected counts (> 0); with a DataFrame ``observed``, a string names its column.
     conf_level : float, default 0.95
         Confidence level (``ury-wiggins``: 0.95 only).
     method : str, default "exact"
@@ -322,13 +464,23 @@ def smr(observed, expected, conf_level=0.95, method="exact") -> pd.DataFrame:
           lower and 2 for the upper limit), divided by :math:`E`; offered at 95% only, the level
           validated against epiR.
         * ``vandenbroucke``: square-root transform :math:`(\sqrt{O} \pm z/2)^2 / E` [5]_.
+        * ``profile``: profile-likelihood interval of the Poisson model with offset
+          :math:`\log E` [6]_: every :math:`\theta` with
+          :math:`2\{O\log(O/\theta E) - (O - \theta E)\} \le \chi^2_{1}` (R
+          ``popEpi::sir(conf.type = "profile")``; alias ``likelihood-ratio``).
+        * ``qpois``: Poisson quantiles of the observed count, ``qpois(alpha/2, O) / E`` and
+          ``qpois(1 - alpha/2, O) / E`` (R ``epiR::epi.indirectadj``; a plug-in interval,
+          not a confidence interval with guaranteed coverage).
+        * ``score``, ``jeffreys``, ``byar-epitools``, ``normal``: as in
+          :func:`lems_epi.poisson_ci`.
 
         At :math:`O = 0` every lower limit is 0.
 
     Returns
     -------
     pandas.DataFrame
-        ``observed, expected, smr, lower, upper, conf_level, method``.
+        On the output contract: ``observed, expected, measure`` ("smr"), ``estimate, lower,
+        upper, conf_level, method, per``.
 
     References
     ----------
@@ -344,42 +496,106 @@ def smr(observed, expected, conf_level=0.95, method="exact") -> pd.DataFrame:
     .. [5] Vandenbroucke JP (1982). A shortcut method for calculating the 95 per cent
        confidence interval of the standardized mortality ratio. American Journal of
        Epidemiology 115(2):303-304.
+    .. [6] Venzon DJ, Moolgavkar SH (1988). A method for computing profile-likelihood-based
+       confidence intervals. Applied Statistics 37(1):87-94.
 
     Examples
     --------
     >>> from lems_epi import smr
-    >>> smr(137, 27.5386254298).round(3)
-       observed  expected    smr  lower  upper  conf_level method
-    0       137    27.539  4.975  4.177  5.881        0.95  exact
+    >>> smr(137, 27.5386254298)[["observed", "measure", "estimate", "lower", "upper"]].round(3)
+       observed measure  estimate  lower  upper
+    0       137     smr     4.975  4.177  5.881
     """
     caller = "smr"
     conf_level = check_conf_level(conf_level, caller=caller)
-    method = check_method(method, SMR_CI_METHODS, caller=caller)
-    if method == "ury-wiggins":
-        check_ury_wiggins_level(conf_level, caller=caller)
+    method = _smr_method(method, conf_level, caller)
+    observed, expected, groups, index = read_inputs(caller, observed, expected,
+                                                    ("observed", "expected"), None)
     o = as_count_array(observed, name="observed", caller=caller)
     e = as_float_array(expected, name="expected", caller=caller, allow_zero=False)
     o, e = _broadcast(caller, observed=o, expected=e)
-    return _smr_table(o, e, conf_level, method, caller)
+    return finish(_smr_table(o, e, conf_level, method, caller), index, groups)
+
+
+def _smr_method(method, conf_level, caller):
+    aliases = {**POISSON_CI_ALIASES, "likelihood-ratio": "profile", "lrt": "profile",
+               "poisson-quantile": "qpois"}
+    method = resolve_method(method, SMR_CI_METHODS, caller=caller, aliases=aliases)
+    if method == "ury-wiggins":
+        check_ury_wiggins_level(conf_level, caller=caller)
+    return method
+
+
+def _profile_limits(o, conf_level):
+    r"""Likelihood-ratio limits of a Poisson mean.
+
+    Every mu with :math:`2\{O\log(O/\mu) - (O - \mu)\} \le \chi^2_1`.
+    """
+    crit = stats.chi2.ppf(conf_level, 1) / 2.0
+    low, upp = np.zeros(o.shape), np.zeros(o.shape)
+    for i, x in enumerate(o):
+        def f(mu, x=x):
+            return x * np.log(x / mu) - (x - mu) - crit if x > 0 else mu - crit
+
+        upp[i] = optimize.brentq(f, max(x, 1e-300), x + 10 * np.sqrt(crit * (x + 1)) + 10,
+                                 xtol=1e-14, rtol=1e-13)
+        if x > 0:
+            low[i] = optimize.brentq(f, 1e-300, x, xtol=1e-300, rtol=1e-13)
+    return low, upp
 
 
 def _smr_table(o, e, conf_level, method, caller) -> pd.DataFrame:
-    lower, upper = _poisson_limits(o, conf_level, method)
+    if method == "profile":
+        lower, upper = _profile_limits(o, conf_level)
+    else:
+        lower, upper = _poisson_limits(o, conf_level, method)
     _warn_no_upper(o, method, caller)
-    return pd.DataFrame({
-        "observed": o.astype(np.int64),
-        "expected": e,
-        "smr": o / e,
-        "lower": lower / e,
-        "upper": upper / e,
-        "conf_level": conf_level,
-        "method": method,
-    })
+    return contract_frame({"observed": o.astype(np.int64), "expected": e}, measure="smr",
+                          estimate=o / e, lower=lower / e, upper=upper / e,
+                          conf_level=conf_level, method=method)
 
 
-def standardize_indirect(data, reference_rates, on=("age_group",), events="events",
-                         person_time="person_time", rate="rate", per=1, by=None,
-                         method="exact", reference_crude_rate=None, how="raise",
+def _merge_reference(table, ref, on, events, person_time, rate_col, how, caller):
+    """Join the reference rates to the data's strata; absent keys raise or are dropped."""
+    try:
+        merged = table.merge(ref, on=on, how="left", validate="many_to_one")
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{caller}: cannot match the keys {on} of 'data' and "
+                         f"'reference_rates' ({err}); give the key columns the same type "
+                         "in both (e.g. integers for age bands).") from None
+    absent = merged[rate_col].isna().to_numpy()
+    if absent.any():
+        keys = merged.loc[absent, on].drop_duplicates()
+        keys_text = _list_some([tuple(r) if len(on) > 1 else r[0]
+                                for r in keys.itertuples(index=False)])
+        lost_d = merged.loc[absent, events].sum()
+        lost_t = merged.loc[absent, person_time].sum()
+        message = (f"{caller}: {len(keys)} key(s) ({', '.join(on)}) of the data have no "
+                   f"reference rate: {keys_text}; they hold {lost_d:g} events and {lost_t:g} "
+                   "person-time.")
+        if how == "raise":
+            raise ValueError(message + " Add their rates, or pass how='inner' to drop them "
+                                       "with a warning.")
+        warnings.warn(message + " Those strata were dropped (how='inner').",
+                      DroppedRowsWarning, stacklevel=3)
+        merged = merged.loc[~absent]
+    return merged
+
+
+def _reference_table(reference_rates, on, rate, *, caller):
+    check_columns(reference_rates, [*on, rate], caller=caller, name="reference_rates")
+    ref = reference_rates[[*on, rate]].reset_index(drop=True)
+    ref_rate = as_float_array(ref[rate], name=rate, caller=caller)
+    dup = ref.duplicated(on, keep=False).to_numpy()
+    if dup.any():
+        raise ValueError(f"{caller}: 'reference_rates' has more than one rate for the same key "
+                         f"({', '.join(on)}) at {describe_rows(dup)}; give each key once.")
+    return ref.assign(**{rate: ref_rate}).rename(columns={rate: "__reference_rate__"})
+
+
+def standardize_indirect(data, reference_rates, *, on=("age_group",), events="events",
+                         person_time="person_time", rate="rate", reference_per=1, by=None,
+                         per=1, method="exact", reference_crude_rate=None, how="raise",
                          conf_level=0.95) -> pd.DataFrame:
     r"""Indirect standardisation: observed and expected counts, SMR and standardised rate.
 
@@ -401,17 +617,19 @@ def standardize_indirect(data, reference_rates, on=("age_group",), events="event
         Key columns shared by ``data`` and ``reference_rates``.
     events, person_time, rate : str
         Column names.
-    per : float, default 1
-        The reference rates are per ``per`` person-time (e.g. ``1e6`` for per million
-        person-years).
+    reference_per : float, default 1
+        The unit of the reference rates (and of ``reference_crude_rate``): rates per
+        ``reference_per`` person-time (e.g. ``1e6`` for rates per million person-years).
     by : str or list of str, optional
         Groups with their own SMR.
+    per : float, default 1
+        Multiplier of the indirectly standardised rate (the ``isr`` rows).
     method : str, default "exact"
-        One of ``exact``, ``mid-p``, ``byar``, ``rothman-greenland``, ``ury-wiggins``,
-        ``vandenbroucke`` (see :func:`smr`).
+        One of :data:`~lems_epi.stats.intervals.SMR_CI_METHODS` (see :func:`smr`), e.g.
+        ``exact``, ``mid-p``, ``byar``, ``qpois`` (as R's ``epiR::epi.indirectadj``).
     reference_crude_rate : float, optional
-        Crude rate of the reference population, in the unit of the result wanted (e.g. per
-        ``per``). When given, the columns ``isr, isr_lower, isr_upper`` are added.
+        Crude rate of the reference population, per ``reference_per``. When given, each
+        group gains an ``isr`` row (the indirectly standardised rate, times ``per``).
     how : {"raise", "inner"}, default "raise"
         Data keys absent from ``reference_rates`` raise an error naming them; with
         ``"inner"`` those strata are dropped with a
@@ -423,8 +641,9 @@ def standardize_indirect(data, reference_rates, on=("age_group",), events="event
     Returns
     -------
     pandas.DataFrame
-        The ``by`` columns, then ``observed, expected, smr, lower, upper, conf_level,
-        method`` and, with ``reference_crude_rate``, ``isr, isr_lower, isr_upper``.
+        On the output contract: the ``by`` columns, ``observed, expected, measure``
+        ("smr", and "isr" with ``reference_crude_rate``), ``estimate, lower, upper,
+        conf_level, method, per``.
 
     References
     ----------
@@ -438,63 +657,35 @@ def standardize_indirect(data, reference_rates, on=("age_group",), events="event
     >>> d = pd.DataFrame({"age_group": ["40-59", "60+"], "events": [3, 9],
     ...                   "person_time": [2000.0, 1000.0]})
     >>> ref = pd.DataFrame({"age_group": ["40-59", "60+"], "rate": [0.5, 4.0]})
-    >>> standardize_indirect(d, ref, per=1000).round(3)
-       observed  expected  smr  lower  upper  conf_level method
-    0        12       5.0  2.4   1.24  4.192        0.95  exact
+    >>> out = standardize_indirect(d, ref, reference_per=1000)
+    >>> out[["observed", "expected", "measure", "estimate", "lower", "upper"]].round(3)
+       observed  expected measure  estimate  lower  upper
+    0        12       5.0     smr       2.4   1.24  4.192
     """
     caller = "standardize_indirect"
     conf_level = check_conf_level(conf_level, caller=caller)
-    method = check_method(method, SMR_CI_METHODS, caller=caller)
-    if method == "ury-wiggins":
-        check_ury_wiggins_level(conf_level, caller=caller)
-    how = check_method(how, ("raise", "inner"), caller=caller, name="how")
+    method = _smr_method(method, conf_level, caller)
+    how = resolve_method(how, ("raise", "inner"), caller=caller, name="how")
+    reference_per = check_positive_number(reference_per, name="reference_per", caller=caller)
     per = check_positive_number(per, name="per", caller=caller)
-    on = as_column_list(on, caller=caller)
+    on = as_column_list(on, caller=caller, name="on")
     if not on:
         raise ValueError(f"{caller}: 'on' must name at least one key column, e.g. "
                          "('age_group',).")
     by = as_column_list(by, caller=caller)
+    for name, value in (("events", events), ("person_time", person_time), ("rate", rate)):
+        check_column_name(value, name=name, caller=caller)
     check_columns(data, [*on, events, person_time, *by], caller=caller)
-    check_columns(reference_rates, [*on, rate], caller=caller, name="reference_rates")
-    as_count_array(data[events], name=events, caller=caller)
-    as_float_array(data[person_time], name=person_time, caller=caller)
-    ref = reference_rates[[*on, rate]].reset_index(drop=True)
-    ref_rate = as_float_array(ref[rate], name=rate, caller=caller)
-    dup = ref.duplicated(on, keep=False).to_numpy()
-    if dup.any():
-        raise ValueError(f"{caller}: 'reference_rates' has more than one rate for the same key "
-                         f"({', '.join(on)}) at {describe_rows(dup)}; give each key once.")
+    ref = _reference_table(reference_rates, on, rate, caller=caller)
     if reference_crude_rate is not None:
         reference_crude_rate = check_positive_number(
             reference_crude_rate, name="reference_crude_rate", caller=caller, allow_zero=True)
-
+    as_count_array(data[events], name=events, caller=caller)
     table = _aggregate(data, [events, person_time], [*by, *on], caller=caller)
-    ref = ref.assign(**{rate: ref_rate})
-    rate_col = "__reference_rate__"
-    try:
-        merged = table.merge(ref.rename(columns={rate: rate_col}), on=on, how="left",
-                             validate="many_to_one")
-    except ValueError as err:
-        raise ValueError(f"{caller}: cannot match the keys {on} of 'data' and "
-                         f"'reference_rates' ({err}); give the key columns the same type "
-                         "in both (e.g. integers for age bands).") from None
-    absent = merged[rate_col].isna().to_numpy()
-    if absent.any():
-        keys = merged.loc[absent, on].drop_duplicates()
-        keys_text = _list_some([tuple(r) if len(on) > 1 else r[0]
-                                for r in keys.itertuples(index=False)])
-        lost_d = merged.loc[absent, events].sum()
-        lost_t = merged.loc[absent, person_time].sum()
-        message = (f"{caller}: {len(keys)} key(s) ({', '.join(on)}) of the data have no "
-                   f"reference rate: {keys_text}; they hold {lost_d:g} events and {lost_t:g} "
-                   "person-time.")
-        if how == "raise":
-            raise ValueError(message + " Add their rates, or pass how='inner' to drop them "
-                                       "with a warning.")
-        warnings.warn(message + " Those strata were dropped (how='inner').",
-                      DroppedRowsWarning, stacklevel=2)
-        merged = merged.loc[~absent]
-    merged = merged.assign(__expected__=merged[person_time] * merged[rate_col] / per)
+    merged = _merge_reference(table, ref, on, events, person_time, "__reference_rate__", how,
+                              caller)
+    merged = merged.assign(__expected__=merged[person_time] * merged["__reference_rate__"]
+                           / reference_per)
     if by:
         grouped = (merged.groupby(by, observed=True, sort=True)[[events, "__expected__"]].sum()
                    .reset_index())
@@ -503,16 +694,16 @@ def standardize_indirect(data, reference_rates, on=("age_group",), events="event
                                 "__expected__": [merged["__expected__"].sum()]})
     e = grouped["__expected__"].to_numpy(dtype=float)
     o = grouped[events].to_numpy(dtype=float)
-    bad = e <= 0
+    bad = ~(e > 0)
     if bad.any():
         labels = grouped.loc[bad, by].to_dict("records") if by else ["all data"]
         raise ValueError(f"{caller}: expected count is zero for {labels[:5]} (no person-time "
                          "or zero reference rates); an SMR needs E > 0.")
-    out = grouped[by].reset_index(drop=True) if by else pd.DataFrame(index=range(len(o)))
-    res = _smr_table(o, e, conf_level, method, caller)
-    out = pd.concat([out, res], axis=1)
-    if reference_crude_rate is not None:
-        out["isr"] = out["smr"] * reference_crude_rate
-        out["isr_lower"] = out["lower"] * reference_crude_rate
-        out["isr_upper"] = out["upper"] * reference_crude_rate
-    return out
+    groups = grouped[by].reset_index(drop=True) if by else None
+    res = finish(_smr_table(o, e, conf_level, method, caller), None, groups)
+    if reference_crude_rate is None:
+        return res
+    scale = reference_crude_rate / reference_per * per
+    isr = res.assign(measure="isr", estimate=res["estimate"] * scale,
+                     lower=res["lower"] * scale, upper=res["upper"] * scale, per=per)
+    return stack_measures([res, isr], group_columns=by)
