@@ -5,11 +5,15 @@ always runs this test. Playwright for Python drives it with ``executable_path``;
 downloaded.
 """
 
+import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+SEED_FILE_NAME = re.compile(r"\d{3}_[0-9a-f]{16}")
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium"
                                          if Path("/usr/bin/chromium").exists() else None)
 
@@ -47,8 +51,8 @@ def test_captions_state_what_the_figures_show(report_path):
     captions = _captions(report_path.read_text(encoding="utf-8"))
     prevalence = next(c for c in captions if "prevalence estimate" in c)
     # the rows the forest plot cannot draw are named rather than silently dropped
-    assert "lit-orphanet-prevalence (band 1-9)" in prevalence
-    assert "lit-deenen2015-prevalence (upper bound 10)" in prevalence
+    assert "Orphanet prevalence class (band 1-9)" in prevalence
+    assert "Deenen 2015, neuromuscular epidemiology review (upper bound 10)" in prevalence
     standardised = next(c for c in captions if "Without chance the model expects" in c)
     # seed-base is calibrated to exactly 7 per million in its reference population, Denmark 2013
     assert "the model expects 7.00 and" in standardised
@@ -60,7 +64,7 @@ def test_captions_state_what_the_figures_show(report_path):
 
 def test_standardised_table_is_per_million(report_path):
     text = report_path.read_text(encoding="utf-8")
-    assert "<th>rate_per_million</th>" in text
+    assert "<th>rate per million</th>" in text
     assert "rate per million" in text  # the bar chart's axis, not 'rate per 1e+06'
     assert "rate per 1e+06" not in text
 
@@ -151,3 +155,61 @@ def test_sections_three_and_four_use_one_draw_of_the_target_population():
     crude4 = re.search(r"give crude prevalences of \d+\.\d\d and (\d+\.\d\d) per million",
                        text).group(1)
     assert crude3 == crude4
+
+
+def test_report_shows_no_file_names_and_numbers_for_people(report_path):
+    text = report_path.read_text(encoding="utf-8")
+    body = text[text.index("<body>"):]
+    assert not SEED_FILE_NAME.search(body)
+    assert "lit-wirtz2003-prevalence" not in body   # evidence ids are not labels
+    assert "Wirtz 2003, South Holland" in body
+    assert "7 per million" in body                  # not 7e-06
+    assert "<nav class='contents'" in body
+    assert "Where the scenario departs from the evidence" in body
+    assert "paraneoplastic share of incident cases: 94%" in body
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_report_fits_the_screen_and_names_sources(report_path, width, tmp_path):
+    """Nothing overflows horizontally at a projector's width; no seed file name is shown.
+
+    With ``LEMS_EPI_SAVE_SCREENSHOTS=1`` the screenshots are also written to
+    ``docs/img/report_<width>.png`` (the ones shown in the documentation).
+    """
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed: run `apt-get install -y chromium` "
+                    "(as root) to run the browser test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(report_path.as_uri(), wait_until="load")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('div.figure > div > div')]"
+                ".every(d => d.querySelector('svg.main-svg'))", timeout=60_000)
+            scroll, inner = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]")
+            squeezed = page.evaluate("""() => [...document.querySelectorAll('table.lems')]
+                .flatMap(t => [...t.querySelectorAll('td, th')])
+                .filter(c => c.scrollWidth > c.clientWidth + 1)
+                .map(c => c.textContent.slice(0, 40))""")
+            shown = page.evaluate(
+                "() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')]"
+                ".map(t => t.textContent).join(' ')")
+            shot = tmp_path / f"report_{width}.png"
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px window"
+    assert squeezed == [], f"cells narrower than their longest word: {squeezed[:5]}"
+    assert not SEED_FILE_NAME.search(shown), SEED_FILE_NAME.search(shown).group(0)
+    if os.environ.get("LEMS_EPI_SAVE_SCREENSHOTS") == "1":
+        out = ROOT / "docs" / "img" / shot.name
+        out.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shot, out)
