@@ -20,6 +20,7 @@ _LAZY: dict[str, str] = {
     "conflicts": "lems_epi.evidence",
     "evidence": "lems_epi.evidence",
     "source_label": "lems_epi.evidence",
+    "pooled_evidence": "lems_epi.evidence.pooled",
     # scenario and model
     "Scenario": "lems_epi.scenario",
     "scenarios": "lems_epi.scenario",

@@ -57,17 +57,15 @@ def _table(frame, fmt: str) -> str:
     if fmt == "json":
         return _numeric_columns(frame).to_json(orient="records", indent=1)
     width = max(shutil.get_terminal_size((100, 24)).columns, 40)
-    text = frame.astype(object).where(frame.notna(), "")
     limit = max(12, width // 3)  # long text cells are cut so that the table fits
-    for col in text.columns:
-        if frame[col].dtype == object:
-            text[col] = [v if len(str(v)) <= limit else str(v)[:limit - 3] + "..." for v in
-                         text[col]]
+    texts = [c for c in frame.columns if frame[c].dtype == object
+             or pd.api.types.is_string_dtype(frame[c].dtype)]
+    cut = {c: [v if len(str(v)) <= limit else str(v)[:limit - 3] + "..." for v in
+               frame[c].astype(object).where(frame[c].notna(), "")] for c in texts}
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
-                           "display.width", width, "display.max_colwidth", limit,
-                           "display.expand_frame_repr", True):
-        return frame.assign(**{c: text[c] for c in frame.columns if frame[c].dtype == object}
-                            ).to_string(index=False, float_format=_float, line_width=width)
+                           "display.width", width, "display.max_colwidth", limit):
+        return frame.assign(**cut).to_string(index=False, float_format=_float,
+                                             line_width=width)
 
 
 def _float(v) -> str:

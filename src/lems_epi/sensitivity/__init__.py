@@ -42,6 +42,7 @@ from lems_epi.sensitivity.defaults import (
     evidence_ranges,
     evidence_values,
 )
+from lems_epi.sensitivity.fitted import fitted_distributions, fitted_table
 from lems_epi.sensitivity.outputs import (
     OUTPUTS,
     Output,
@@ -77,6 +78,8 @@ __all__ = [
     "evaluate",
     "evidence_ranges",
     "evidence_values",
+    "fitted_distributions",
+    "fitted_table",
     "iman_conover",
     "loguniform",
     "misclassify_outcome",
