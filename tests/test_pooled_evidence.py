@@ -139,3 +139,36 @@ def test_pooled_scenario_is_named_and_calibrated():
     rep = le.calibration_report("pooled").set_index("quantity")
     assert abs(rep.loc["prevalence", "relative_error"]) < 1e-9
     assert "lit-abenroth2017-prevalence-confirmed" in rep.loc["prevalence", "source"]
+
+
+# ---------------------------------------------------------------------------------------
+# distributions fitted to the pooled evidence
+
+
+@pytest.mark.parametrize("kind", ["logit-normal", "beta"])
+def test_fitted_distributions_reproduce_estimate_and_prediction_interval(pooled, kind):
+    """Median = pooled estimate (exact for log-/logit-normal) and 2.5%/97.5% = the PI."""
+    from lems_epi.sensitivity.fitted import fitted_distributions
+
+    d = fitted_distributions(kind, pooled=pooled)
+    t = pooled.table.set_index("parameter")
+    for name, factor in (("prevalence", 1e-6), ("paraneoplastic_share", 1.0),
+                         ("sclc_share", 1.0)):
+        lo, hi = t.loc[name, "pi_lower"] * factor, t.loc[name, "pi_upper"] * factor
+        assert d[name].ppf(0.025) == pytest.approx(lo, rel=1e-6)
+        assert d[name].ppf(0.975) == pytest.approx(hi, rel=1e-6)
+        if kind == "logit-normal" or name == "prevalence":
+            assert d[name].median() == pytest.approx(t.loc[name, "estimate"] * factor,
+                                                     rel=1e-9)
+        assert d[name].cdf(d[name].ppf(0.3)) == pytest.approx(0.3, abs=1e-9)
+
+
+def test_fitted_distributions_feed_the_probabilistic_analysis():
+    from lems_epi.sensitivity import probabilistic
+    from lems_epi.sensitivity.fitted import fitted_distributions
+
+    r = probabilistic("expected_cases", fitted_distributions(parameters=["prevalence"]), n=64,
+                      base="pooled", rng=3)
+    assert r.table["n"].iloc[0] == 64
+    with pytest.raises(ValueError, match="no pooled evidence"):
+        fitted_distributions(parameters=["duration_paraneoplastic"])
