@@ -95,6 +95,27 @@ READINGS = {
         "Comparison groups of SCLC without LEMS survive 7-10 months, but general SCLC figures "
         "by stage run from 9-11 (extensive) to 14-20 months (limited), so the comparator's "
         "stage mix decides how large the LEMS advantage looks.",
+    "vgcc_positive_controls":
+        "False-positive VGCC antibody rates run from 1.7% (healthy controls) to 3.4-4% "
+        "(neurological and lung-cancer patients) with the current Mayo assay, but 23-24% of "
+        "cancer and ALS patients had low-titre positives in 1995, so the control group and "
+        "the assay decide a test's specificity.",
+    "sox_sensitivity":
+        "SOX antibodies are found in 55-67% of SCLC-LEMS depending on the antigen (SOX1 or "
+        "SOX2), the assay and the series, so about a third of SCLC-LEMS tests negative.",
+    "sox_specificity":
+        "Specificity against non-tumour LEMS runs from 93% (SOX2, 7 of 105 positive) to 100% "
+        "(SOX1, none of 50), small series whose intervals overlap.",
+    "sclc_probability_delta_p_1":
+        "A DELTA-P score of 1 meant a 2.6% chance of SCLC in the Dutch derivation cohort but "
+        "18.8% in the UK prospective cohort, the largest disagreement between the two "
+        "calibrations.",
+    "sclc_probability_delta_p_4":
+        "A score of 4 meant 93.5% SCLC in the derivation cohort and 85.7% in the prospective "
+        "UK cohort, whose overall AUC was also lower (82.5% against 94.4%).",
+    "sclc_probability_delta_p_5":
+        "A score of 5 meant 96.6% SCLC in the derivation cohort and 87.5% in the prospective "
+        "UK cohort, small groups in both.",
 }
 
 

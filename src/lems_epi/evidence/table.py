@@ -69,6 +69,9 @@ SEED_IDS = (
     "004_113001bf63506033",
 )
 ASSUMPTION_SOURCE_ID = "lems_epi"
+#: The shipped evidence files, read and validated together: the main table and the screening
+#: and diagnosis rows (antibody tests, DELTA-P).
+SHIPPED_FILES = ("evidence.csv", "evidence_screening.csv")
 
 #: Row kinds and the statuses each allows.
 KINDS = {
@@ -151,6 +154,16 @@ PARAMETERS = {
     "geographic_variation": ("qualitative", "(added) geographic clustering of LEMS"),
     "site_community_size": ("persons",
                             "(added) a website's member count; not epidemiological"),
+    # screening and diagnosis (rows in evidence_screening.csv)
+    "vgcc_positive_controls": ("proportion", "(added) P/Q-type VGCC antibody positive share "
+                               "in people without LEMS (false-positive rate; group in "
+                               "``population``)"),
+    "sox_sensitivity": ("proportion", "(added) SOX antibody positive share in LEMS with SCLC"),
+    "sox_specificity": ("proportion", "(added) SOX antibody negative share in non-tumour LEMS"),
+    **{f"sclc_probability_delta_p_{k}": ("proportion", f"(added) probability of SCLC in LEMS "
+                                         f"at a DELTA-P score of {k}") for k in range(7)},
+    "delta_p_auc": ("proportion", "(added) area under the ROC curve of the DELTA-P score "
+                    "for SCLC in LEMS"),
 }
 
 #: Readings allowed for ``age_profile_nonparaneoplastic``.
@@ -420,8 +433,8 @@ def read_evidence(path=None, *, require_seeds: bool = True) -> pd.DataFrame:
     Parameters
     ----------
     path : str or pathlib.Path, optional
-        CSV file with the columns of :data:`EVIDENCE_COLUMNS`. The package's own
-        ``evidence.csv`` when omitted.
+        CSV file with the columns of :data:`EVIDENCE_COLUMNS`. The package's own files
+        (:data:`SHIPPED_FILES`, concatenated) when omitted.
     require_seeds : bool, default True
         Passed to :func:`validate_evidence`.
 
@@ -441,9 +454,12 @@ def read_evidence(path=None, *, require_seeds: bool = True) -> pd.DataFrame:
     21
     """
     if path is None:
-        source = resources.files("lems_epi.evidence").joinpath("evidence.csv")
-        with source.open("r", encoding="utf-8") as handle:
-            raw = pd.read_csv(handle, dtype=str, keep_default_na=False)
+        parts = []
+        for name in SHIPPED_FILES:
+            source = resources.files("lems_epi.evidence").joinpath(name)
+            with source.open("r", encoding="utf-8") as handle:
+                parts.append(pd.read_csv(handle, dtype=str, keep_default_na=False))
+        raw = pd.concat(parts, ignore_index=True)
     else:
         raw = pd.read_csv(Path(path), dtype=str, keep_default_na=False)
     return validate_evidence(raw, require_seeds=require_seeds)
