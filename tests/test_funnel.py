@@ -204,3 +204,13 @@ def test_method_aliases():
     b = funnel_limits(0.1, [50], method="exact-interpolated")
     pd.testing.assert_frame_equal(a, b)
     assert funnel_limits(0.1, [50], method="step")["method"].iloc[0] == "exact-step"
+
+
+def test_negative_upper_limit_is_read_as_zero():
+    """Below 0.0253 expected cases (P(R = 0) >= 0.975) the interpolated 95% upper limit is
+    negative: a count of 0 is inside (on the limit drawn at 0), any case is above."""
+    t = funnel_limits(1.0, [0.01], kind="ratio", levels=0.95)
+    assert t["upper"].iloc[0] < 0
+    assert t["prob_above"].iloc[0] == pytest.approx(stats.poisson.sf(0, 0.01), rel=1e-12)
+    pos = funnel_outliers([0, 1], [0.01, 0.01], 1.0, kind="ratio", levels=0.95)
+    assert pos["position"].tolist() == ["inside", "above"]

@@ -107,10 +107,14 @@ def _exact_limit(dist, p: float, n: np.ndarray):
 
 
 def _outside_probability(dist, n, lower, upper):
-    """Exact null probability that the indicator lies strictly below / above the limits."""
+    """Exact null probability that the indicator lies strictly below / above the limits.
+
+    The indicator cannot be negative, so a limit below 0 is read as 0 (as a plot draws it):
+    nothing falls below such a lower limit, and a count of 0 is not above such an upper one.
+    """
     with np.errstate(invalid="ignore"):
-        lo_count = n * lower
-        hi_count = n * upper
+        lo_count = n * np.maximum(lower, 0.0)
+        hi_count = n * np.maximum(upper, 0.0)
         # strictly below lower: R < n * lower, i.e. R <= ceil(n * lower) - 1
         k_lo = np.ceil(lo_count - 1e-9 * np.maximum(1.0, np.abs(lo_count))) - 1
         below = np.where(k_lo >= 0, dist.cdf(np.maximum(k_lo, 0)), 0.0)
@@ -266,15 +270,16 @@ def funnel_limits(target, denominator, *, kind="proportion", levels=(0.95, 0.998
     Returns
     -------
     pandas.DataFrame
-        One row per denominator and level, on the output contract: ``denominator``,
-        ``expected`` (``target * denominator``), ``measure`` (``"funnel_proportion"``,
-        ``"funnel_rate"`` or ``"funnel_ratio"``: limits, not an interval of an estimate, so
-        they are never clipped), ``estimate`` (the target), ``lower``, ``upper``, ``conf_level`` (the level), ``method``, ``per``, then
+        One row per denominator (in the order given) and level, on the output contract:
+        ``denominator``, ``expected`` (``target * denominator``), ``measure``
+        (``"funnel_proportion"``, ``"funnel_rate"`` or ``"funnel_ratio"``: limits, not an
+        interval of an estimate, so they are never clipped), ``estimate`` (the target),
+        ``lower``, ``upper``, ``conf_level`` (the level), ``method``, ``per``, then
         ``r_lower``, ``r_upper`` (the quantile counts :math:`r_p`), ``lower_negative`` (the
         lower limit is below 0, as computed; not clipped), ``prob_below`` and ``prob_above``:
         the exact probability, under the null binomial or Poisson distribution, that a unit
-        with this denominator falls strictly below / above the limit, and with overdispersion
-        ``phi`` or ``tau2``.
+        with this denominator falls strictly below / above the limit (a limit below 0 read as
+        0), and with overdispersion ``phi`` or ``tau2``.
 
     Notes
     -----
@@ -284,6 +289,11 @@ def funnel_limits(target, denominator, *, kind="proportion", levels=(0.95, 0.998
         r <- qbinom(p, n, target)              # or qpois(p, target * n)
         a <- (pbinom(r, n, target) - p) / dbinom(r, n, target)   # or ppois / dpois
         limit <- (r - a) / n
+
+    At very few expected cases the interpolated *upper* limit can be negative too (when
+    :math:`P(R = 0) \ge p`, e.g. below 0.025 expected cases at the 95% level): every count
+    of 1 or more is then above it. The indicator cannot be negative, so ``prob_below``,
+    ``prob_above`` and :func:`funnel_outliers` read a negative limit as 0, as a plot draws it.
 
     With a discrete count the share of units outside a limit is not the nominal tail:
     ``prob_below`` is always below :math:`(1 - \text{level})/2`, and at a few expected cases
@@ -340,7 +350,8 @@ def funnel_limits(target, denominator, *, kind="proportion", levels=(0.95, 0.998
             lower=part["lower"] * per, upper=part["upper"] * per, conf_level=level,
             method=name, per=per, extra=extra, space=None))
     out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values(["denominator", "conf_level"], kind="stable").reset_index(drop=True)
+    position = np.tile(np.arange(n.size), len(levels))   # keep the denominators' order
+    out = out.iloc[np.lexsort((out["conf_level"].to_numpy(), position))].reset_index(drop=True)
     out.attrs = {"kind": kind, "target": target}
     if over is not None:
         out.attrs["phi" if over[0] == "multiplicative" else "tau2"] = over[1]
@@ -370,7 +381,8 @@ def funnel_outliers(observed, denominator, target, *, kind="proportion",
     pandas.DataFrame
         One row per unit and level: ``unit`` (when labelled), ``observed``, ``denominator``,
         ``value`` (``observed / denominator * per``), ``conf_level``, ``lower``, ``upper``,
-        ``position`` (``"above"``, ``"below"`` or ``"inside"``; a point on a limit is inside).
+        ``position`` (``"above"``, ``"below"`` or ``"inside"``; a point on a limit is inside,
+        and a limit below 0 counts as 0, as the plot draws it).
 
     Examples
     --------
@@ -388,15 +400,14 @@ def funnel_outliers(observed, denominator, target, *, kind="proportion",
     limits = funnel_limits(target, n, kind=kind, levels=levels, method=method,
                            overdispersion=overdispersion, observed=y if overdispersion else
                            None, winsor=winsor, per=per)
-    order = np.argsort(n, kind="stable")
     rows = []
-    level_values = limits["conf_level"].unique()
-    for level in level_values:
-        lim = limits[limits["conf_level"] == level].reset_index(drop=True)
-        lo, hi = np.empty(n.size), np.empty(n.size)
-        lo[order], hi[order] = lim["lower"].to_numpy(), lim["upper"].to_numpy()
+    for level in limits["conf_level"].unique():
+        lim = limits[limits["conf_level"] == level]     # one row per unit, in their order
+        lo, hi = lim["lower"].to_numpy(), lim["upper"].to_numpy()
         value = y / n * per
-        position = np.where(value > hi, "above", np.where(value < lo, "below", "inside"))
+        # a limit below 0 is read as 0: a value of 0 is then on the limit, i.e. inside
+        position = np.where(value > np.maximum(hi, 0.0), "above",
+                            np.where(value < np.maximum(lo, 0.0), "below", "inside"))
         part = {"observed": y, "denominator": n, "value": value, "conf_level": level,
                 "lower": lo, "upper": hi, "position": position.astype(object)}
         frame = pd.DataFrame(part)
