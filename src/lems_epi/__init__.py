@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "simulate_areas": "lems_epi.simulate.areas",
     "simulate_counts": "lems_epi.simulate.counts",
     "simulate_followup": "lems_epi.simulate.followup",
+    "simulate_sclc_cohort": "lems_epi.simulate.sclc_cohort",
     "write_simulation": "lems_epi.simulate.io",
     # statistics (disease-agnostic; also in lems_epi.stats)
     "attributable_fraction": "lems_epi.stats.compare",
