@@ -147,7 +147,10 @@ def _pool_parameter(key, rows, *, designs, one_per_cohort, method, test, conf_le
     if len(data) < 2:
         return None, left_frame, data
     counts = [_effective_counts(r) for _, r in data.iterrows()]
-    frame = pd.DataFrame({"study": data["evidence_id"].to_numpy(),
+    labels = source_labels(data["evidence_id"])
+    if len(set(labels)) < len(labels):
+        labels = list(data["evidence_id"])
+    frame = pd.DataFrame({"study": labels,
                           "events": [c[0] for c in counts],
                           "denominator": [c[1] for c in counts]})
     per = 1e6 if rows["unit"].iloc[0].startswith("per_million") else 1.0
@@ -156,7 +159,7 @@ def _pool_parameter(key, rows, *, designs, one_per_cohort, method, test, conf_le
     res = meta_analysis(frame, events="events", measure="log-rate" if rate else "logit",
                         method=method, test=test if method != "glmm" else "z",
                         conf_level=conf_level, study="study", per=per, **kw)
-    notes = "; ".join(f"{s}: {c[2]}" for s, c in zip(frame["study"], counts, strict=True)
+    notes = "; ".join(f"{s}: {c[2]}" for s, c in zip(data["evidence_id"], counts, strict=True)
                       if c[2])
     return (res, notes), left_frame, data
 
