@@ -192,16 +192,47 @@ def test_evidence_values_convert_units():
 
 def test_evidence_ranges_and_distributions_cover_the_sources():
     r = evidence_ranges().set_index("parameter")
-    assert r.loc["prevalence", "low"] == pytest.approx(1e-6)
+    # estimates only: BMJ Best Practice's 2-3 per million and seed 004's 4-10 per million are
+    # the ends; Orphanet's 1-9 class and Deenen's "below 10" are context, not range ends
+    assert r.loc["prevalence", "low"] == pytest.approx(2e-6)
     assert r.loc["prevalence", "high"] == pytest.approx(1e-5)
+    assert r.loc["prevalence", "source_low"] == "bmj-best-practice"
+    assert "lit-orphanet-prevalence (classification band" in r.loc["prevalence", "excluded"]
+    assert "lit-deenen2015-prevalence (a bare bound" in r.loc["prevalence", "excluded"]
     assert r.loc["paraneoplastic_share", "source_high"] == "zambelis2020"
     assert r.loc["smoker_share_paraneoplastic", "high"] <= 0.98
     d = default_distributions()
     assert "age_profile_nonparaneoplastic" not in d
-    assert float(d["prevalence"].cdf(math.sqrt(1e-6 * 1e-5))) == pytest.approx(0.5)
+    assert float(d["prevalence"].cdf(math.sqrt(2e-6 * 1e-5))) == pytest.approx(0.5)
     # every default draw can be calibrated by the model (no refused scenario)
     s = draw(d, 256, rng=5)
     assert np.isfinite(evaluate("expected_cases", s)).all()
+
+
+def test_ranges_compare_like_with_like():
+    """Current and ever smokers are separate; each range names its rows, used and left out."""
+    from lems_epi.sensitivity import evidence_listing
+
+    r = evidence_ranges().set_index("parameter")
+    for t in ("paraneoplastic", "nonparaneoplastic"):
+        used = r.loc[f"smoker_share_{t}", "used"].split("; ")
+        assert not any("current" in u for u in used)
+        assert "lit-maddison2020-smoker-share-" not in r.loc[f"smoker_share_{t}", "used"]
+    # every source on ever smokers among SCLC-LEMS says all (capped at 98%): no disagreement
+    assert r.loc["smoker_share_paraneoplastic", "low"] == r.loc["smoker_share_paraneoplastic",
+                                                                   "high"] == 0.98
+    assert "smoker_share_paraneoplastic" not in default_distributions()
+    listing = evidence_listing(["smoker_share_paraneoplastic", "prevalence"])
+    assert set(listing.columns) >= {"evidence_id", "source", "used", "reason"}
+    current = listing[listing["evidence_id"] == "lit-titulaer2008-smoker-share-sclc-current"]
+    assert not current["used"].item()
+    assert current["reason"].item().startswith("current smokers")
+    assert (listing.loc[listing["used"], "reason"] == "").all()
+    assert (listing.loc[~listing["used"], "reason"] != "").all()
+    # a confidence interval does not widen a range: Yoshikawa's 1.9-3.5 is one estimate, 2.7
+    yoshikawa = listing[listing["evidence_id"] == "lit-yoshikawa2022-prevalence"]
+    assert yoshikawa["value"].item() == pytest.approx(2.7e-6)
+    assert np.isnan(yoshikawa["low"].item())
 
 
 # ---------------------------------------------------------------------- outputs
@@ -380,10 +411,10 @@ def test_age_standardised_fast_path_equals_stratum_arrays(standard):
 
 
 def test_sobol_default_distributions_follow_the_base_scenario():
-    """The literature scenario keeps former smokers' risk near never smokers', so its reachable
-    non-paraneoplastic smoker shares start higher than seed-base's; the default Sobol sample
-    must respect the base it is given (it used seed-base's ranges and failed)."""
+    """The default Sobol sample follows the base it is given: the literature scenario gives
+    the paraneoplastic share of incident cases, so the paraneoplastic duration is drawn too
+    (seed-base's ranges used to be applied to every base)."""
     res = sobol("share_smokers_among_cases", None, n=256, rng=1, base="literature",
                 tolerance=0.5).indices
-    assert set(res["parameter"]) >= {"smoker_share_nonparaneoplastic", "prevalence"}
+    assert set(res["parameter"]) >= {"duration_paraneoplastic", "prevalence"}
     assert np.isfinite(res["total_order"]).all()

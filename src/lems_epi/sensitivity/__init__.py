@@ -39,6 +39,7 @@ from lems_epi.sensitivity.bias import (
 )
 from lems_epi.sensitivity.defaults import (
     default_distributions,
+    evidence_listing,
     evidence_ranges,
     evidence_values,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "draw",
     "e_value",
     "evaluate",
+    "evidence_listing",
     "evidence_ranges",
     "evidence_values",
     "fitted_distributions",

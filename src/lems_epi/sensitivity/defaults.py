@@ -1,43 +1,55 @@
 """Default inputs of the sensitivity analysis, read from the evidence table.
 
 Each scenario parameter that the sources disagree on takes its values, range and distribution
-from the rows of :func:`lems_epi.evidence.evidence` listed below; every value keeps the
-``source_id`` of the row it comes from.
+from the rows of :func:`lems_epi.evidence.evidence` listed below. A range compares like with
+like: it runs between **estimates of the parameter it varies**, and every row of the evidence
+table on that parameter is either used or left out with its reason
+(:func:`evidence_listing` prints both; :func:`evidence_ranges` names them in its ``used`` and
+``excluded`` columns).
+
+* Used: point estimates (``point``, ``share``, ``mean``, ``median``) at their value, and a
+  source's own range of estimates (``range``) at its two ends. A published confidence interval
+  is the sampling uncertainty of one estimate, not a disagreement between sources, so it does
+  not widen the range.
+* Left out: classification bands (Orphanet's 1-9 per million prevalence class), bare bounds
+  (``upper_bound``, ``lower_bound``, "usually over 50"), typical ages that are not a mean or
+  median, qualitative statements, and the package's own assumptions.
+* Current and ever smokers are different quantities. The scenario's smoker shares count ever
+  smokers (former or current), so current-smoker figures are left out of their ranges (they
+  are what :meth:`lems_epi.Scenario.check` compares the model's current-smoker shares with).
 
 ==================================  ================================  ========================
-Scenario (batch) parameter          evidence ``parameter`` (rows)     conversion
+Scenario (batch) parameter          evidence ``parameter``            conversion
 ==================================  ================================  ========================
-``prevalence``                      ``prevalence`` (figures with a    per million / 1e6;
-                                    number; an upper bound gives      log-uniform distribution
-                                    only a high end)
+``prevalence``                      ``prevalence``                    per million / 1e6;
+                                                                      log-uniform distribution
 ``paraneoplastic_share``            ``paraneoplastic_share``          as is (share of all
-                                                                      LEMS, prevalent cases)
+                                                                      LEMS)
 ``sclc_share``                      ``sclc_share``                    as is (share of
                                                                       paraneoplastic cases)
-``age_paraneoplastic_mean``         ``onset_age_paraneoplastic``,     years; "over 50" and
-                                    means and medians only            ranges of typical ages
-                                                                      are left out
+``age_paraneoplastic_mean``         ``onset_age_paraneoplastic``,     years
+                                    means and medians only
 ``male_share_paraneoplastic``       ``male_share_paraneoplastic``     as is; ``male_rr_*`` set
 ``male_share_nonparaneoplastic``    ``male_share_nonparaneoplastic``  to None (the model
                                                                       solves the RR)
-``smoker_share_paraneoplastic``     ``smoker_share_sclc`` (SCLC-LEMS  ever-smoker figures
-                                    is the bulk of paraneoplastic     capped at the 98%
-                                    LEMS)                             assumption; current-
-                                                                      smoker figures used as
-                                                                      lower bounds (ever >=
-                                                                      current)
-``smoker_share_nonparaneoplastic``  ``smoker_share_nonparaneoplastic``  same; a low end below
-                                                                      what the model can
-                                                                      reach (under every age
-                                                                      profile) is raised to
-                                                                      it plus 0.02 (source
-                                                                      marked ``floor``)
+``smoker_share_paraneoplastic``     ``smoker_share_sclc`` and         ever smokers only, capped
+                                    ``smoker_share_paraneoplastic``   at the 98% assumption
+                                    (SCLC-LEMS is the bulk of
+                                    paraneoplastic LEMS)
+``smoker_share_nonparaneoplastic``  ``smoker_share_nonparaneoplastic``  ever smokers only; a
+                                                                      low end below what the
+                                                                      model can reach is raised
+                                                                      to it plus 0.02
 ``duration_paraneoplastic``         ``survival_median_sclc_lems``     median months / 12 /
                                                                       ln 2 = mean years
                                                                       (exponential survival)
 ``age_profile_nonparaneoplastic``   ``age_profile_nonparaneoplastic`` categorical: the
                                     (``reading``)                     ``reading`` label
 ==================================  ================================  ========================
+
+Where the estimates agree (one distinct value, e.g. every source on ever smokers among
+SCLC-LEMS says all of them), the range has ``low == high``: a one-way analysis shows no swing,
+and :func:`default_distributions` leaves the parameter at the base scenario's value.
 
 ``duration_nonparaneoplastic`` has no survival figure in the evidence (the one median, 7.5
 years, is the time lived with LEMS so far by patients of a survey, not a duration), so it stays
@@ -63,8 +75,8 @@ import pandas as pd
 from lems_epi._validation import check_method
 from lems_epi.sensitivity.sampling import distribution_from_range
 
-__all__ = ["CATEGORICAL", "EVIDENCE_MAP", "default_distributions", "evidence_ranges",
-           "evidence_values"]
+__all__ = ["CATEGORICAL", "EVIDENCE_MAP", "default_distributions", "evidence_listing",
+           "evidence_ranges", "evidence_values"]
 
 #: Scenario (batch) parameter -> (evidence parameter, unit of the Scenario value).
 EVIDENCE_MAP = {
@@ -86,69 +98,102 @@ _CONTINUOUS_DEFAULT = ("prevalence", "paraneoplastic_share", "sclc_share",
                        "smoker_share_nonparaneoplastic")
 _VALUE_COLUMNS = ["parameter", "value", "low", "high", "source", "evidence_id", "statistic",
                   "conversion"]
+_LISTING_COLUMNS = ["parameter", "evidence_id", "source", "statistic", "value", "low", "high",
+                    "used", "reason"]
 _RANGE_COLUMNS = ["parameter", "unit", "low", "high", "source_low", "source_high", "mode",
-                  "n_sources"]
+                  "n_sources", "used", "excluded"]
+#: statistics that are estimates of the parameter (a ``range`` is a source's range of them)
+_ESTIMATES = ("point", "share", "mean", "median", "range")
+_WHY = {
+    "band": "classification band, not an estimate",
+    "upper_bound": "a bare bound, not an estimate",
+    "lower_bound": "a bare bound, not an estimate",
+    "minimum_typical": "a usual lower limit, not a mean or median",
+    "typical": "a typical value, not a mean or median",
+    "qualitative": "no number",
+}
 
 
 def _number(x) -> float:
     return float(x) if pd.notna(x) else math.nan
 
 
+def _reason(name: str, r: pd.Series) -> str:
+    """Why a row is left out of the range of ``name`` ('' when it is used)."""
+    if r["kind"] == "assumption":
+        return "the package's assumption, not evidence"
+    stat = str(r["statistic"])
+    if name == "age_profile_nonparaneoplastic":
+        return "" if pd.notna(r["reading"]) and str(r["reading"]) else "no reading"
+    if name == "age_paraneoplastic_mean" and stat not in ("mean", "median"):
+        return _WHY.get(stat, "not a mean or median")
+    if stat not in _ESTIMATES:
+        return _WHY.get(stat, f"statistic '{stat}' is not an estimate")
+    if all(pd.isna(r[c]) for c in ("value", "low", "high")):
+        return "no number"
+    if name.startswith("smoker_share_") and "current" in str(r["note"]).lower():
+        return "current smokers: a different quantity (the smoker share counts ever smokers)"
+    return ""
+
+
+def _convert(name: str, r: pd.Series, cap: float) -> tuple[float, float, float, str]:
+    """Value, low and high of a used row in Scenario units; low/high only for a range."""
+    value, low, high = _number(r["value"]), _number(r["low"]), _number(r["high"])
+    if r["statistic"] != "range":
+        low = high = math.nan  # a confidence interval is not a disagreement between sources
+    conversion = "as is"
+    if name == "prevalence":
+        value, low, high = value / 1e6, low / 1e6, high / 1e6
+        conversion = "per million / 1e6"
+    elif name == "age_paraneoplastic_mean":
+        conversion = f"onset age {r['statistic']}"
+    elif name.startswith("smoker_share_"):
+        conversion = "ever smokers"
+        if value > cap:
+            value, conversion = cap, f"ever smokers, capped at {cap:g}"
+    elif name == "duration_paraneoplastic":
+        factor = 1 / 12 / math.log(2)
+        value, low, high = value * factor, low * factor, high * factor
+        conversion = "median months / 12 / ln 2"
+    return value, low, high, conversion
+
+
+def _smoker_parameters(name: str, source_param: str) -> list[str]:
+    if name == "smoker_share_paraneoplastic":
+        return [source_param, "smoker_share_paraneoplastic"]
+    return [source_param]
+
+
 @lru_cache(maxsize=1)
-def _values() -> pd.DataFrame:
+def _listing() -> pd.DataFrame:
+    """Every evidence row on each parameter, used or left out with the reason."""
     from lems_epi.evidence import evidence
 
     ev = evidence()
-    ev = ev[ev["kind"] != "assumption"]
-    rows = []
-    cap_rows = evidence()
-    cap = cap_rows.loc[cap_rows["evidence_id"] == "assumption-smoker-share-sclc-cap", "value"]
+    cap = ev.loc[ev["evidence_id"] == "assumption-smoker-share-sclc-cap", "value"]
     cap = float(cap.iloc[0]) if len(cap) else 0.98
+    rows = []
     for name, (source_param, _) in EVIDENCE_MAP.items():
-        part = ev[ev["parameter"] == source_param]
-        for _, r in part.iterrows():
-            value, low, high = _number(r["value"]), _number(r["low"]), _number(r["high"])
-            conversion = "as is"
+        params = _smoker_parameters(name, source_param)
+        for _, r in ev[ev["parameter"].isin(params)].iterrows():
+            reason = _reason(name, r)
+            row = {"parameter": name, "evidence_id": r["evidence_id"],
+                   "source": r["source_id"], "statistic": r["statistic"],
+                   "value": _number(r["value"]), "low": _number(r["low"]),
+                   "high": _number(r["high"]), "used": not reason, "reason": reason,
+                   "conversion": ""}
             if name == "age_profile_nonparaneoplastic":
-                if pd.isna(r["reading"]) or not str(r["reading"]):
-                    continue
-                rows.append({"parameter": name, "value": str(r["reading"]), "low": math.nan,
-                             "high": math.nan, "source": r["source_id"],
-                             "evidence_id": r["evidence_id"], "statistic": r["statistic"],
-                             "conversion": "reading"})
-                continue
-            if np.isnan(value) and np.isnan(low) and np.isnan(high):
-                continue
-            if name == "prevalence":
-                value, low, high = value / 1e6, low / 1e6, high / 1e6
-                conversion = "per million / 1e6"
-            elif name == "age_paraneoplastic_mean":
-                if r["statistic"] not in ("mean", "median"):
-                    continue
-                low = high = math.nan
-                conversion = f"onset age {r['statistic']}"
-            elif name.startswith("smoker_share_"):
-                current = "current" in str(r["note"]).lower()
-                if current:
-                    conversion = "current smokers: lower bound of ever smokers"
-                elif value > cap:
-                    value = cap
-                    conversion = f"ever smokers, capped at {cap:g}"
-                else:
-                    conversion = "ever smokers"
-                low = high = math.nan
-            elif name == "duration_paraneoplastic":
-                factor = 1 / 12 / math.log(2)
-                value, low, high = value * factor, low * factor, high * factor
-                conversion = "median months / 12 / ln 2"
-            rows.append({"parameter": name, "value": value, "low": low, "high": high,
-                         "source": r["source_id"], "evidence_id": r["evidence_id"],
-                         "statistic": r["statistic"], "conversion": conversion})
-    return pd.DataFrame(rows, columns=_VALUE_COLUMNS)
+                row["value"] = str(r["reading"]) if not reason else math.nan
+                row["conversion"] = "reading"
+            elif not reason:
+                (row["value"], row["low"], row["high"],
+                 row["conversion"]) = _convert(name, r, cap)
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def evidence_values(parameters=None) -> pd.DataFrame:
-    """The sources' figures for each scenario parameter, converted to Scenario units.
+def evidence_listing(parameters=None) -> pd.DataFrame:
+    """Every evidence row behind each default range: used, or left out and why.
 
     Parameters
     ----------
@@ -158,9 +203,50 @@ def evidence_values(parameters=None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per figure: ``parameter, value, low, high, source, evidence_id, statistic,
-        conversion`` (``value`` is text for the categorical age profile; ``low``/``high`` hold
-        a published range or interval, else NaN).
+        One row per evidence row and parameter: ``parameter, evidence_id, source (the source's
+        label), statistic, value, low, high`` (Scenario units where used), ``used`` (bool) and
+        ``reason`` (why it is left out; empty when used).
+
+    Examples
+    --------
+    >>> t = evidence_listing(["prevalence"]).set_index("evidence_id")
+    >>> t.loc["lit-orphanet-prevalence", "reason"]
+    'classification band, not an estimate'
+    >>> bool(t.loc["lit-wirtz2003-prevalence", "used"])
+    True
+    """
+    from lems_epi.evidence import source_labels
+
+    names = _check_parameters(parameters, caller="evidence_listing")
+    out = _listing()
+    out = out[out["parameter"].isin(names)].reset_index(drop=True)
+    out = out.assign(source=source_labels(out["source"].tolist()))
+    return out[_LISTING_COLUMNS]
+
+
+def _values() -> pd.DataFrame:
+    used = _listing()
+    used = used[used["used"]]
+    return used[_VALUE_COLUMNS].reset_index(drop=True)
+
+
+def evidence_values(parameters=None) -> pd.DataFrame:
+    """The sources' estimates for each scenario parameter, converted to Scenario units.
+
+    Only the rows that :func:`evidence_listing` marks as used: estimates of the parameter
+    itself (no bands, bounds, current-smoker figures for ever-smoker shares, or assumptions).
+
+    Parameters
+    ----------
+    parameters : list of str, optional
+        Scenario parameters (keys of :data:`EVIDENCE_MAP`); default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per estimate: ``parameter, value, low, high, source, evidence_id, statistic,
+        conversion`` (``value`` is text for the categorical age profile; ``low``/``high`` are
+        the ends of a source's own range, else NaN).
 
     Examples
     --------
@@ -224,11 +310,12 @@ def _floor_smoker_share_uncached(name: str, base) -> float:
 
 
 def evidence_ranges(parameters=None, *, base=None) -> pd.DataFrame:
-    """Lowest and highest figure of the sources for each continuous scenario parameter.
+    """Lowest and highest estimate of the sources for each continuous scenario parameter.
 
-    A figure is its published range or interval when it has one, else its value; the range
-    of a parameter runs from the smallest to the largest end. ``mode`` is the median of the
-    figures' central values (the most likely value for triangular and PERT distributions).
+    The range runs between estimates of the parameter itself (a source's own range counts with
+    both ends); bands, bounds, confidence intervals, current-smoker figures for ever-smoker
+    shares and assumptions are left out (see the module docstring). ``mode`` is the median of
+    the estimates (the most likely value for triangular and PERT distributions).
 
     Parameters
     ----------
@@ -243,24 +330,39 @@ def evidence_ranges(parameters=None, *, base=None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per parameter: ``parameter, unit, low, high, source_low, source_high, mode,
-        n_sources``.
+        n_sources, used, excluded``. ``used`` lists the evidence ids the range rests on;
+        ``excluded`` the ids left out, each with its reason in brackets
+        (:func:`evidence_listing` gives the same as a table). ``low == high`` where the
+        estimates agree.
 
     Examples
     --------
-    >>> r = evidence_ranges(["paraneoplastic_share"])
-    >>> r[["low", "high"]].round(3).values.tolist()
-    [[0.33, 0.781]]
+    >>> r = evidence_ranges(["paraneoplastic_share", "prevalence"]).set_index("parameter")
+    >>> r.loc["paraneoplastic_share", ["low", "high"]].astype(float).round(3).tolist()
+    [0.33, 0.781]
+    >>> r.loc["prevalence", ["low", "high"]].astype(float).tolist()  # no Orphanet band
+    [2e-06, 1e-05]
+    >>> "lit-orphanet-prevalence (classification band" in r.loc["prevalence", "excluded"]
+    True
     """
     allowed = [p for p in EVIDENCE_MAP if p not in CATEGORICAL]
     names = _check_parameters(parameters, caller="evidence_ranges", allowed=allowed)
-    values = _values()
+    listing = _listing()
     rows = []
     for name in names:
-        part = values[values["parameter"] == name]
+        rows_of = listing[listing["parameter"] == name]
+        part = rows_of[rows_of["used"]]
+        out = {"parameter": name, "unit": EVIDENCE_MAP[name][1],
+               "used": "; ".join(part["evidence_id"]),
+               "excluded": "; ".join(f"{r.evidence_id} ({r.reason})"
+                                     for r in rows_of[~rows_of["used"]].itertuples())}
+        if part.empty:
+            rows.append({**out, "low": math.nan, "high": math.nan, "source_low": "",
+                         "source_high": "", "mode": math.nan, "n_sources": 0})
+            continue
         lows = part["low"].where(part["low"].notna(), part["value"]).astype(float)
         highs = part["high"].where(part["high"].notna(), part["value"]).astype(float)
-        lo_i, hi_i = lows.idxmin(), highs.idxmax()
-        low, high = float(lows[lo_i]), float(highs[hi_i])
+        low, high = float(lows.min()), float(highs.max())
         source_low = "; ".join(sorted(set(part.loc[lows == low, "source"])))
         source_high = "; ".join(sorted(set(part.loc[highs == high, "source"])))
         if name.startswith("smoker_share_"):
@@ -268,11 +370,13 @@ def evidence_ranges(parameters=None, *, base=None) -> pd.DataFrame:
             if np.isfinite(floor) and low < floor:
                 low = round(floor + 0.02, 2)
                 source_low = f"{source_low} (raised to the model's floor)"
+                if high < low:
+                    high, source_high = low, source_low
         mode = float(np.nanmedian(part["value"].astype(float)))
         mode = min(max(mode, low), high)
-        rows.append({"parameter": name, "unit": EVIDENCE_MAP[name][1], "low": low,
-                     "high": high, "source_low": source_low, "source_high": source_high,
-                     "mode": mode, "n_sources": int(part["source"].nunique())})
+        rows.append({**out, "low": low, "high": high, "source_low": source_low,
+                     "source_high": source_high, "mode": mode,
+                     "n_sources": int(part["source"].nunique())})
     return pd.DataFrame(rows, columns=_RANGE_COLUMNS)
 
 
@@ -282,13 +386,14 @@ def default_distributions(kind="uniform", *, parameters=None, base=None) -> dict
     Parameters
     ----------
     kind : {"uniform", "triangular", "pert"}, default "uniform"
-        Shape between the sources' lowest and highest figure (mode: the median figure).
-        Prevalence, whose sources differ by a factor of ten, is always log-uniform.
+        Shape between the sources' lowest and highest estimate (mode: the median estimate).
+        Prevalence, whose sources differ by a factor of five, is always log-uniform.
     parameters : list of str, optional
         Continuous parameters to include. Default: prevalence, the paraneoplastic and SCLC
         shares, the paraneoplastic mean age, the male and the smoker shares of both types, and
         ``duration_paraneoplastic`` when ``base`` gives the paraneoplastic share of incident
-        cases.
+        cases. A parameter whose estimates agree (``low == high`` in
+        :func:`evidence_ranges`) is left out: it stays at the base scenario's value.
     base : Scenario or str, optional
         The base scenario (default ``"seed-base"``).
 
@@ -315,6 +420,8 @@ def default_distributions(kind="uniform", *, parameters=None, base=None) -> dict
     ranges = evidence_ranges(parameters, base=base)
     out = {}
     for r in ranges.itertuples():
+        if not r.high > r.low:  # the estimates agree: nothing to vary
+            continue
         shape = "loguniform" if r.parameter == "prevalence" else kind
         out[r.parameter] = distribution_from_range(shape, r.low, r.high, r.mode)
     return out
