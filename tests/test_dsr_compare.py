@@ -62,7 +62,7 @@ def test_log_normal_and_difference_by_hand():
 
 
 def test_dsr_columns_are_standardize_direct_estimates():
-    areas = le.simulate_areas("seed-base", n_areas=6, rng=1)
+    areas = le.simulate_areas("seed-base", n_areas=6, rng=1, age_groups=[0, 15, 30, 45, 60, 75])
     areas = areas.assign(events=areas["population"] // 900)   # a common outcome
     t = compare_dsr(areas, "esp2013", by="area", events="events", person_time="population",
                     reference="A001")
