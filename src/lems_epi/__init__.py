@@ -42,6 +42,11 @@ _LAZY: dict[str, str] = {
     "simulate_followup": "lems_epi.simulate.followup",
     "simulate_sclc_cohort": "lems_epi.simulate.sclc_cohort",
     "write_simulation": "lems_epi.simulate.io",
+    "TestCharacteristics": "lems_epi.screening",
+    "screening_characteristics": "lems_epi.screening",
+    "delta_p_model": "lems_epi.simulate.delta_p",
+    "delta_p_score": "lems_epi.simulate.delta_p",
+    "simulate_delta_p": "lems_epi.simulate.delta_p",
     # statistics (disease-agnostic; also in lems_epi.stats)
     "attributable_fraction": "lems_epi.stats.compare",
     "odds_ratio": "lems_epi.stats.compare",
