@@ -223,6 +223,37 @@ def _sources(b: _Builder) -> None:
                  "choice of source scales every count in this report."
                  + (f" Not drawn, because a prevalence class or a bare bound is not an "
                     f"estimate: {skipped}." if skipped else ""))
+    _pooled_sources(b, sec)
+
+
+def _pooled_sources(b: _Builder, sec: _Section) -> None:
+    """Section 1: what the studies together support (meta-analysis of the counts)."""
+    from lems_epi.evidence import with_source_labels
+    from lems_epi.evidence.pooled import pooled_evidence
+
+    pooled = pooled_evidence()
+    t = pooled.table
+    cols = ["parameter", "subset", "k", "estimate", "lower", "upper", "pi_lower", "pi_upper",
+            "tau2", "studies"]
+    b.table(sec, with_source_labels(t[cols].rename(columns={"studies": "sources"})),
+            f"{len(t)} parameters have at least two studies with counts; each is pooled "
+            f"({t['method'].iloc[0]}: Poisson-normal for the prevalence, binomial-normal for "
+            "shares), one study per overlapping cohort. lower/upper: 95% confidence interval "
+            "of the mean; pi_lower/pi_upper: 95% prediction interval, where a new "
+            "population's value is expected. Reviews, lay pages and classification bands are "
+            "not pooled.")
+    prev = t.set_index("parameter").loc["prevalence"]
+    seeds = pooled.context["prevalence"]
+    seeds = seeds[seeds["label"].str.contains("lay-summary")]
+    above = seeds["lower"].dropna()
+    b.figure(sec, pooled.plot("prevalence", title="Pooled prevalence of LEMS (per million)"),
+             f"Studies with counts (squares sized by weight), their pooled prevalence "
+             f"{_fmt(prev['estimate'])} per million (95% CI {_fmt(prev['lower'])}-"
+             f"{_fmt(prev['upper'])}) and the prediction interval {_fmt(prev['pi_lower'])}-"
+             f"{_fmt(prev['pi_upper'])}; grey: figures not pooled. "
+             + (f"The seed pages' lower figure ({_fmt(above.min())} per million) lies "
+                f"{'above' if above.min() > prev['pi_upper'] else 'inside'} the prediction "
+                "interval." if len(above) else ""))
 
 
 def _evidence_labels(rows: pd.DataFrame, source_label) -> list[str]:
@@ -260,6 +291,39 @@ def _scenario(b: _Builder, scenario, population) -> None:
             "intervals, else exact 95% intervals from the counts). "
             + (f"{len(away)} of {len(check)} lie outside every source: " + "; ".join(away)
                + "." if away else "Every quantity with a source lies within the evidence."))
+    _pooled_scenario_part(b, sec, scenario)
+
+
+def _pooled_scenario_part(b: _Builder, sec: _Section, scenario) -> None:
+    """Section 2: this scenario beside the ``pooled`` one, and the pooled one's calibration."""
+    from lems_epi.evidence.pooled import pooled_evidence
+    from lems_epi.model import calibration_report
+    from lems_epi.scenario import Scenario
+
+    pooled = Scenario.named("pooled")
+    t = pooled_evidence().table.set_index("parameter")
+    rows = []
+    for name, param, factor in (("prevalence (per million)", "prevalence", 1e6),
+                                ("paraneoplastic share", "paraneoplastic_share", 1.0),
+                                ("SCLC share of paraneoplastic cases", "sclc_share", 1.0)):
+        r = t.loc[param]
+        attr = param
+        rows.append({"parameter": name, scenario.name: getattr(scenario, attr) * factor,
+                     "pooled": getattr(pooled, attr) * factor, "ci_lower": r["lower"],
+                     "ci_upper": r["upper"], "pi_lower": r["pi_lower"],
+                     "pi_upper": r["pi_upper"], "studies": int(r["k"])})
+    frame = pd.DataFrame(rows)
+    outside = [r["parameter"] for r in rows
+               if not r["pi_lower"] <= r[scenario.name] <= r["pi_upper"]]
+    b.table(sec, frame,
+            f"The scenario '{scenario.name}' beside the named scenario 'pooled', built from "
+            "the meta-analysis of section 1 (other parameters as 'literature'). "
+            + (f"Outside the pooled prediction interval: {', '.join(outside)}."
+               if outside else "Every value lies inside the pooled prediction interval."))
+    cal = calibration_report(pooled)
+    cal = cal[cal["target"].notna()][["quantity", "target", "model", "relative_error"]]
+    b.table(sec, cal, "Calibration of the 'pooled' scenario: its targets against the risk "
+            "model's figures in the reference population.")
 
 
 def _calibration_caption(cal: pd.DataFrame, reference) -> str:
