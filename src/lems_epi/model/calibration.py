@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lems_epi.model.api import model_figures, run_scenario
+from lems_epi.model.evidence_check import annotate_departures, check_scenario
 from lems_epi.scenario import coerce_scenario
 
 __all__ = ["calibration_report"]
@@ -50,7 +51,9 @@ def calibration_report(scenario, *, population=None) -> pd.DataFrame:
         2008's 86% and Maddison et al. 2020's 16%); ``share_over_50_<type>`` (checked against Maddison et al.
         2020's 91% and 70%, not calibrated); ``mean_age_<type>`` (mean current age of the
         expected cases, ages taken as mid-year; the paraneoplastic target is the scenario's
-        profile mean, which the case mean misses by the population's age structure).
+        profile mean, which the case mean misses by the population's age structure). A
+        quantity outside every source on the same quantity (:meth:`lems_epi.Scenario.check`,
+        also in ``attrs["evidence_check"]``) says so in its note, with the sources' range.
 
     Examples
     --------
@@ -78,7 +81,10 @@ def calibration_report(scenario, *, population=None) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["relative_error"] = (out["model"] - out["target"]) / out["target"]
     out["source"] = ["; ".join(s) if s else "" for s in out["source"]]
-    out.attrs = {"scenario": scenario.name, "population": res.strata.name}
+    check = check_scenario(scenario, population=population)  # where it departs from evidence
+    out["note"] = annotate_departures(out["quantity"], out["note"], check)
+    out.attrs = {"scenario": scenario.name, "population": res.strata.name,
+                 "evidence_check": check}
     return out[["quantity", "target", "model", "relative_error", "source", "note"]]
 
 

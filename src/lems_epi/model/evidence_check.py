@@ -35,7 +35,7 @@ from scipy import stats
 
 from lems_epi.scenario import coerce_scenario
 
-__all__ = ["CHECK_COLUMNS", "check_scenario", "departures"]
+__all__ = ["CHECK_COLUMNS", "annotate_departures", "check_scenario", "departures"]
 
 #: Columns of :func:`check_scenario`'s table.
 CHECK_COLUMNS = ("quantity", "key", "scenario", "evidence_low", "evidence_high", "unit",
@@ -269,3 +269,29 @@ def _fmt(x: float, unit: str) -> str:
     if unit == "proportion":
         return f"{x:.0%}" if abs(x - round(x, 2)) < 5e-3 or x >= 0.1 else f"{x:.1%}"
     return f"{x:.3g}"
+
+
+def annotate_departures(quantities, notes, check: pd.DataFrame) -> list[str]:
+    """Notes of a table keyed like ``check["key"]``, each departure from the evidence stated.
+
+    Used by :func:`lems_epi.calibration_report`: a quantity outside every source gets
+    "outside every source (range in n sources: see Scenario.check())" added to its note.
+
+    Examples
+    --------
+    >>> import lems_epi as le
+    >>> check = le.Scenario.named("seed-base").check()
+    >>> annotate_departures(["paraneoplastic_share_incident"], ["x"], check)[0]
+    'x; outside every source (28%-91% in 14 sources: see Scenario.check())'
+    """
+    flagged = check[check["status"] == "outside every source"].set_index("key")
+    out = []
+    for quantity, note in zip(quantities, notes, strict=True):
+        if quantity in flagged.index:
+            r = flagged.loc[quantity]
+            n = int(r["n_sources"])
+            note = (f"{note}; outside every source ({_fmt(r['evidence_low'], r['unit'])}-"
+                    f"{_fmt(r['evidence_high'], r['unit'])} in {n} source{'s' * (n != 1)}: "
+                    "see Scenario.check())")
+        out.append(note)
+    return out
