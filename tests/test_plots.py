@@ -91,3 +91,16 @@ def test_rate_axis_says_per_what_in_words():
     assert plots.crude_vs_standardized(t, per=1e6).layout.yaxis.title.text == "rate per million"
     d = pd.DataFrame({"events": [3, 5], "person_time": [1e5, 2e5]})
     assert plots.funnel_plot(d, per=1e5).layout.yaxis.title.text == "rate per 100,000"
+
+
+def test_funnel_plot_with_overdispersion_widens_the_limits(rng):
+    pt = rng.uniform(1e4, 1e5, 200)
+    events = rng.poisson(rng.gamma(4.0, 0.25, 200) * 1e-3 * pt)   # overdispersed rates
+    d = pd.DataFrame({"events": events, "person_time": pt})
+    plain = plots.funnel_plot(d, levels=(0.95,), method="normal")
+    wide = plots.funnel_plot(d, levels=(0.95,), overdispersion="multiplicative")
+
+    def upper(fig):
+        return np.asarray(next(t for t in fig.data if t.name == "95.0% upper limit").y)
+
+    assert (upper(wide) > upper(plain)).all()
