@@ -104,3 +104,11 @@ def test_any_age_profile_starts_in_childhood_not_infancy():
     row = ev[ev["evidence_id"] == "assumption-age-any-age-minimum"].iloc[0]
     assert row["kind"] == "assumption"
     assert np.isclose(row["value"], 5)
+
+
+def test_calibration_report_states_the_departures():
+    rep = le.calibration_report("seed-base")
+    notes = rep.set_index("quantity")["note"]
+    assert "outside every source (28%-91% in 14 sources" in notes["paraneoplastic_share_incident"]
+    assert "outside every source" not in notes["prevalence"]
+    assert "evidence_check" in rep.attrs
