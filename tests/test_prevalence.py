@@ -31,7 +31,7 @@ def test_point_prevalence_by_hand():
     assert p.loc[(2026.0, "nonparaneoplastic"), "events"] == 1
     assert p.loc[(2026.0, "paraneoplastic"), "events"] == 0
     assert p.loc[(2026.0, "all"), "n"] == 3
-    assert p.loc[(2026.0, "all"), "prevalence"] == pytest.approx(1 / 3)
+    assert p.loc[(2026.0, "all"), "estimate"] == pytest.approx(1 / 3)
     assert set(p.columns) >= {"lower", "upper", "conf_level", "method"}
 
 

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 from lems_epi import poisson_ci, rates
 from lems_epi.stats.intervals import POISSON_CI_METHODS
 
-COLUMNS = ["events", "person_time", "rate", "lower", "upper", "conf_level", "method", "per"]
+COLUMNS = ["events", "person_time", "measure", "estimate", "lower", "upper", "conf_level", "method", "per"]
 
 
 def test_stratum_rates_match_r(data_dir):
@@ -28,7 +28,7 @@ def test_stratum_rates_match_r(data_dir):
         grp = grp.reset_index(drop=True).assign(stratum=lambda d: np.arange(len(d)))
         out = rates(grp, by="stratum", per=1e5, method=method, conf_level=level)
         assert list(out.columns) == ["stratum", *COLUMNS]
-        assert_allclose(out["estimate"], 1e5 * grp["estimate"], rtol=1e-8)
+        assert_allclose(out["estimate"], 1e5 * grp["rate"], rtol=1e-8)
         assert_allclose(out["lower"], 1e5 * grp["lower"], rtol=1e-8, atol=0)
         assert_allclose(out["upper"], 1e5 * grp["upper"], rtol=1e-8, atol=0)
 
@@ -74,7 +74,7 @@ def test_rescaling_person_time_or_per_rescales_rates(x, scale, method):
     a = rates(d, by="g", method=method)
     b = rates(d.assign(person_time=100.0 * scale), by="g", method=method)
     c = rates(d, by="g", method=method, per=scale)
-    for col in ("rate", "lower", "upper"):
+    for col in ("estimate", "lower", "upper"):
         assert_allclose(b[col] * scale, a[col], rtol=1e-10)
         assert_allclose(c[col], a[col] * scale, rtol=1e-10)
     assert (a["lower"] <= a["estimate"]).all()

@@ -50,7 +50,7 @@ POISSON_CI_ALIASES = {"garwood": "exact", "exact-c": "exact", "midp": "mid-p",
                       "pois-byar": "byar-epitools", "descools-byar": "byar-epitools"}
 #: Methods for a ratio of an observed Poisson count to a fixed expected count (SMR).
 SMR_CI_METHODS = ("exact", "mid-p", "byar", "rothman-greenland", "ury-wiggins", "vandenbroucke",
-                  "qpois", "normal", "score", "jeffreys", "byar-epitools", "profile")
+                  "qpois", "score", "jeffreys", "byar-epitools", "profile")
 #: Methods of :func:`proportion_ci`; ``wilson`` is the default.
 PROPORTION_CI_METHODS = ("wilson", "clopper-pearson", "wilson-cc", "jeffreys", "agresti-coull",
                          "wald", "jeffreys-hpd", "logit", "cloglog", "probit",
