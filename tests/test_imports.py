@@ -2,8 +2,9 @@
 
 * No import cycle between the package's modules, counting imports inside functions too (a cycle
   hidden in a function is still a cycle: the modules cannot be understood, or tested, apart).
-  The only exceptions are the convenience methods listed in :data:`DEFERRED`, which reach one
-  layer up from inside a method on purpose (``AnalysisResult.plot()``, ``Scenario.check()``).
+  The only exceptions are convenience methods that reach one layer up from inside a method on
+  purpose: a result's ``.plot()`` (any function-level import of ``lems_epi.plots``) and those
+  listed in :data:`DEFERRED` (``Scenario.check()``).
 * No private name imported across packages: ``from lems_epi.a.b import _x`` is allowed only
   inside ``lems_epi.a``; a private module of a sub-package (``lems_epi.a._m``) is imported only
   inside ``lems_epi.a``. Each top-level module (``lems_epi.scenario``, ``lems_epi.cli``...)
@@ -28,11 +29,23 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 HEAVY = ("statsmodels.api", "plotly", "dask", "distributed")
 
 #: Imports inside a function that go up a layer on purpose: (module, imported module) -> why.
+#: Besides these, any function-level import of the plots (``lems_epi.plots...``) is deferred:
+#: a result's ``.plot()`` method draws it with the layer above.
 DEFERRED = {
-    ("lems_epi.stats.contract", "lems_epi.plots"): "AnalysisResult.plot() draws the result",
     ("lems_epi.scenario", "lems_epi.model.evidence_check"):
         "Scenario.check() compares the model's figures with the evidence",
 }
+
+
+def _deferred(module: str, target: str) -> bool:
+    return (module, target) in DEFERRED or target == "lems_epi.plots" \
+        or target.startswith("lems_epi.plots.")
+
+#: Cycles in modules of other owners, each to be removed by its owner (the test fails once one
+#: is gone, so the list only shrinks).
+PENDING_CYCLES: list[list[str]] = [
+    ["lems_epi.stats.stratified", "lems_epi.stats.tables"],  # H2: two_by_two <-> mantel_haenszel
+]
 
 #: Known violations in modules of other owners, each to be removed by its owner (issue 12).
 #: An entry that is no longer needed fails the test, so the list can only shrink.
@@ -76,8 +89,8 @@ def _imports(module: str, *, deferred: bool = True):
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     top = {id(n) for n in tree.body}
     for node in ast.walk(tree):
-        if not deferred and id(node) not in top and isinstance(node, ast.ImportFrom) and any(
-                (module, t) in DEFERRED for t in (node.module, f"{node.module}")):
+        if not deferred and id(node) not in top and isinstance(node, ast.ImportFrom) \
+                and node.module and _deferred(module, node.module):
             continue
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -149,7 +162,10 @@ def test_the_checker_finds_a_cycle():
 
 def test_no_import_cycle():
     cycles = _cycles(_graph())
-    assert not cycles, f"import cycles (including imports inside functions): {cycles}"
+    new = [c for c in cycles if c not in PENDING_CYCLES]
+    assert not new, f"import cycles (including imports inside functions): {new}"
+    gone = [c for c in PENDING_CYCLES if c not in cycles]
+    assert not gone, f"remove these fixed cycles from PENDING_CYCLES: {gone}"
 
 
 def _violations() -> set[tuple[str, str, str]]:

@@ -130,7 +130,7 @@ def test_plot_draws_context_apart(pooled):
 
 def test_pooled_scenario_is_named_and_calibrated():
     s = le.Scenario.named("pooled")
-    direct = pooled_scenario()
+    direct = pooled_scenario(le.Scenario.named("literature"))
     assert s.prevalence == direct.prevalence
     p = pooled_evidence().table.set_index("parameter")
     assert s.prevalence == pytest.approx(p.loc["prevalence", "estimate"] * 1e-6)

@@ -707,7 +707,7 @@ def _pooled() -> Scenario:
     # built from the evidence table's counts by meta-analysis (lems_epi.evidence.pooled)
     from lems_epi.evidence.pooled import pooled_scenario
 
-    return pooled_scenario()
+    return pooled_scenario(Scenario.named("literature"))
 
 
 register_scenario("pooled", _pooled, "pooled studies (meta-analysis of the counts)")

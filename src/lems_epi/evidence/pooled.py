@@ -267,23 +267,23 @@ def _pooled_cached(method, test, designs, one_per_cohort, conf_level) -> PooledE
                           context=context)
 
 
-def pooled_scenario():
-    """The named scenario ``pooled``: the ``literature`` scenario with the pooled figures.
+def pooled_scenario(base):
+    """The named scenario ``pooled``: ``base`` (the ``literature`` scenario) with the pooled figures.
 
     Prevalence, paraneoplastic share (of incident cases, as the cohorts count patients at
     diagnosis) and SCLC share of paraneoplastic cases are the GLMM-pooled estimates of
-    :func:`pooled_evidence`; every other parameter is the ``literature`` scenario's.
+    :func:`pooled_evidence`; every other parameter is ``base``'s. The base is passed in (the
+    scenario registry passes ``Scenario.named("literature")``) so that the evidence layer never
+    imports the scenario layer above it.
 
     Examples
     --------
-    >>> s = pooled_scenario()
+    >>> import lems_epi as le
+    >>> s = pooled_scenario(le.Scenario.named("literature"))
     >>> s.name, 1e-6 < s.prevalence < 1e-5
     ('pooled', True)
     """
-    from lems_epi.scenario import Scenario
-
     p = pooled_evidence().table.set_index("parameter")
-    base = Scenario.named("literature")
     sources = dict(base.sources)
     values = {}
     for param, attr, scale in (("prevalence", "prevalence", 1e-6),
