@@ -46,11 +46,13 @@ def _aggregate(data: pd.DataFrame, columns: list[str], by: list[str], *, caller:
     # the one conversion of counts and times (text, dates... refused), then numeric sums
     values = {c: as_float_array(data[c], name=c, caller=caller) for c in columns}
     if not by:
-        sums = {c: [float(v.sum())] for c, v in values.items()}
+        with np.errstate(over="ignore"):
+            sums = {c: [float(v.sum())] for c, v in values.items()}
         out = pd.DataFrame(sums)
     else:
         frame = data[by].assign(**values)
-        out = frame.groupby(by, observed=True, sort=True)[columns].sum().reset_index()
+        with np.errstate(over="ignore"):     # an overflowing sum is refused just below
+            out = frame.groupby(by, observed=True, sort=True)[columns].sum().reset_index()
     for c in columns:
         if not np.isfinite(out[c].to_numpy(dtype=float)).all():
             raise ValueError(f"{caller}: the sum of {c!r} overflows within a group; rescale "
