@@ -13,6 +13,7 @@ from lems_epi.plots.descriptive import (
 )
 from lems_epi.plots.funnel import funnel_plot
 from lems_epi.plots.notebook import NOTEBOOK_RENDERER, setup_notebook
+from lems_epi.plots.screening import predictive_value_plot
 from lems_epi.plots.sensitivity import distribution_plot, sobol_plot, tornado_plot
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "distribution_plot",
     "forest_plot",
     "funnel_plot",
+    "predictive_value_plot",
     "setup_notebook",
     "sobol_plot",
     "tornado_plot",
