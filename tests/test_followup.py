@@ -106,7 +106,8 @@ def test_km_median_survival_agrees_with_scenario(cohort):
     f["time"] = f["exit"] - f["sclc_diagnosis"]
     f["dead"] = (f["exit_reason"] == "death").astype(int)
     f["lems"] = np.where(f["lems_type"].notna(), "with", "without")
-    med = median_survival(f, "time", "dead", by="lems", conf_level=1 - 1e-5).set_index("lems")
+    med = median_survival(f, duration="time", event="dead", by="lems",
+                          conf_level=1 - 1e-5).set_index("lems")
     truth = {"with": SCEN.duration_paraneoplastic * math.log(2), "without": 7 / 12}
     assert truth["with"] * 12 == pytest.approx(17.0, abs=0.05)
     for g, m in truth.items():

@@ -304,9 +304,9 @@ def test_public_entry_points_accept_dask():
                                   eager.assign(sex=eager["sex"].astype(str)),
                                   check_dtype=False)
     std_lazy = le.standardize_direct(ddf, "esp2013", events="lems", person_time=None, age="age",
-                                     single_year_ages=True, open_top_age=99)
+                                     single_year_ages=True, open_top_age=100)
     std_eager = le.standardize_direct(pdf, "esp2013", events="lems", person_time=None,
-                                      age="age", single_year_ages=True, open_top_age=99)
+                                      age="age", single_year_ages=True, open_top_age=100)
     np.testing.assert_allclose(std_lazy[["estimate", "lower", "upper"]].to_numpy(float),
                                std_eager[["estimate", "lower", "upper"]].to_numpy(float), rtol=1e-12)
     with pytest.raises(ValueError, match="'engine'"):
