@@ -236,6 +236,22 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
     ...
     ValueError: evidence: numbers outside the range allowed for unit 'proportion' [0.0, 1.0] at rows ['seed002-paraneoplastic-share'] (1 of ...); ...
     """
+    table = _clean_table(table)
+    _check_labels(table)
+    _check_sources(table)
+    _check_numbers(table)
+    _check_counts(table)
+    if require_seeds:
+        cited = set(table.loc[(table["kind"] == "seed").to_numpy(), "source_id"])
+        uncited = [s for s in SEED_IDS if s not in cited]
+        if uncited:
+            raise ValueError(f"{_CALLER}: seed document(s) {uncited} are not cited by any row; "
+                             "every seed document must have at least one row.")
+    return table
+
+
+def _clean_table(table) -> pd.DataFrame:
+    """The table's columns in order, text stripped, numbers as floats."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"{_CALLER}: the evidence table must be a pandas DataFrame, got "
                         f"{type(table).__name__}.")
@@ -251,8 +267,11 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
     for col in _TEXT_COLUMNS:
         col_values = table[col].astype(object).where(table[col].notna(), "")
         table[col] = col_values.map(lambda v: str(v).strip()).astype(str)
-    table = _as_numbers(table, _NUMBER_COLUMNS + _COUNT_NUMBERS)
+    return _as_numbers(table, _NUMBER_COLUMNS + _COUNT_NUMBERS)
 
+
+def _check_labels(table: pd.DataFrame) -> None:
+    """Required cells, ids, and the controlled vocabularies (kind, status, unit, statistic)."""
     ids = table["evidence_id"]
     required = ["evidence_id", "parameter", "statistic", "unit", "population", "source_id",
                 "source", "locator", "kind", "status", "note"]
@@ -281,6 +300,10 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
         _fail(f"unknown statistic {sorted(set(stat[bad]))}", bad, table,
               f"use one of {list(STATISTICS)} or 'within_<n>_months'.")
 
+
+def _check_sources(table: pd.DataFrame) -> None:
+    """Kinds, statuses, id prefixes, seed and assumption sources, locators, units."""
+    ids = table["evidence_id"]
     bad = np.array([s not in KINDS[k] for k, s in zip(table["kind"], table["status"],
                                                                          strict=True)])
     if bad.any():
@@ -311,17 +334,6 @@ def validate_evidence(table: pd.DataFrame, *, require_seeds: bool = True) -> pd.
         _fail("unit does not match the parameter's unit", bad, table,
               "see lems_epi.evidence.PARAMETERS for each parameter's unit.")
 
-    _check_numbers(table)
-    _check_counts(table)
-
-    if require_seeds:
-        cited = set(table.loc[is_seed, "source_id"])
-        uncited = [s for s in SEED_IDS if s not in cited]
-        if uncited:
-            raise ValueError(f"{_CALLER}: seed document(s) {uncited} are not cited by any row; "
-                             "every seed document must have at least one row.")
-    return table
-
 
 def _check_numbers(table: pd.DataFrame) -> None:
     value, low, high = (table[c].to_numpy(dtype=float) for c in _NUMBER_COLUMNS)
@@ -332,8 +344,13 @@ def _check_numbers(table: pd.DataFrame) -> None:
         bad = np.isinf(arr)
         if bad.any():
             _fail("infinite numbers", bad, table, "use finite numbers or leave cells empty.")
+    _check_readings(table, qual, has_v | has_l | has_h)
+    _check_statistics(table, stat, qual, (value, low, high), (has_v, has_l, has_h))
 
-    bad = qual & (has_v | has_l | has_h)
+
+def _check_readings(table: pd.DataFrame, qual: np.ndarray, has_number: np.ndarray) -> None:
+    """Qualitative rows: no numbers, a kebab-case reading (a known one for age profiles)."""
+    bad = qual & has_number
     if bad.any():
         _fail("qualitative rows carry numbers", bad, table,
               "leave value/low/high empty for qualitative rows (the assumption rows hold the "
@@ -358,6 +375,11 @@ def _check_numbers(table: pd.DataFrame) -> None:
         _fail("rows in unit 'category' or 'qualitative' must have statistic 'qualitative'",
               bad, table, "set statistic to 'qualitative'.")
 
+
+def _check_statistics(table: pd.DataFrame, stat, qual, numbers, present) -> None:
+    """The numbers each statistic needs, midpoints, bounds, unit ranges and their order."""
+    value, low, high = numbers
+    has_v, has_l, has_h = present
     bad = ~qual & ~(has_v | has_l | has_h)
     if bad.any():
         _fail("rows without any number", bad, table,
