@@ -315,3 +315,32 @@ def test_approximate_methods_near_nominal_on_average(coverage, method):
     they dip below it at some (n, sensitivity)."""
     assert abs(coverage[method].mean() - 0.95) < 0.02
     assert coverage[method].min() < 0.95
+
+
+# --------------------------------------------------------------------- plots
+
+
+def test_forest_plot_takes_tables_with_infinite_ratios():
+    """A zero cell gives an infinite LR+ and DOR: forest_plot draws the table without a
+    warning (no bar where a limit is infinite or undefined)."""
+    from lems_epi.plots import forest_plot
+
+    with pytest.warns(ZeroCellWarning):
+        res = diagnostic_test([12, 3], [0, 1], [3, 2], [40, 9])
+    assert len(forest_plot(res.table).data) == 1
+    assert len(forest_plot(true_prevalence(20, 100, sensitivity=0.9,
+                                           specificity=0.95)).data) == 1
+
+
+def test_predictive_value_plot():
+    from lems_epi.plots import predictive_value_plot
+
+    fig = predictive_value_plot(0.955, 0.983, ranges={"seeds": (4e-6, 1e-5)},
+                                settings={"clinic": 0.01, "SCLC": (0.032, 1.0, 0.96)})
+    names = [t.name for t in fig.data]
+    assert names == ["PPV", "NPV", "clinic", "SCLC"]
+    assert fig.layout.xaxis.type == "log"
+    expected = 1.0 * 0.032 / (1.0 * 0.032 + 0.04 * (1 - 0.032))
+    assert_allclose(fig.data[3].y[0], expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="0 < low < high < 1"):
+        predictive_value_plot(0.9, 0.9, prevalence=(0, 1))

@@ -159,9 +159,11 @@ def forest_plot(table, *, estimate="estimate", label=None, lower="lower", upper=
         else table[label].astype(str).tolist())
     est = table[estimate].to_numpy(float)
     lo, hi = table[lower].to_numpy(float), table[upper].to_numpy(float)
+    with np.errstate(invalid="ignore"):  # infinite estimates or limits (a zero cell): no bar
+        above, below = hi - est, est - lo
     fig = go.Figure(go.Scatter(
         x=est, y=labels, mode="markers", marker={"size": 9, "color": "#1f3b73"},
-        error_x={"type": "data", "symmetric": False, "array": hi - est, "arrayminus": est - lo},
+        error_x={"type": "data", "symmetric": False, "array": above, "arrayminus": below},
         name=estimate,
         hovertemplate="%{y}: %{x:.4g}<extra></extra>"))
     if reference is not None:
