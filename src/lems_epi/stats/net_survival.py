@@ -191,8 +191,8 @@ class NetSurvivalResult(AnalysisResult):
         """Estimates at the requested times, side by side, and the interval ratios."""
         t = self.table
         keys = [*self.by, "time"]
-        wide = t.pivot_table(index=keys, columns="measure", values="estimate",
-                             sort=False).reset_index()
+        wide = t.pivot_table(index=keys, columns="measure", values="estimate", sort=False,
+                             observed=True).reset_index()
         main = t[t["measure"] == _MEASURE[self.method]]
         wide = wide.merge(main[[*keys, "at_risk", "events", "lower", "upper"]], on=keys)
         cols = [*keys, "at_risk", "events", "survival", "expected_survival",
@@ -552,13 +552,13 @@ def _keys(data, by, caller):
     if not by:
         return [({}, np.arange(len(data)))]
     check_columns(data, by, caller=caller)
-    keys = data[by].astype(object)
+    keys = data[by]
     missing = keys.isna().any(axis=1).to_numpy()
     if missing.any():
         raise ValueError(f"{caller}: grouping columns {by} have missing values at "
                          f"{describe_rows(missing, data.index)}; fill or drop those rows.")
     out = []
-    for key, pos in keys.groupby(by, sort=True).indices.items():
+    for key, pos in keys.groupby(by, sort=True, observed=True).indices.items():
         key = key if isinstance(key, tuple) else (key,)
         out.append((dict(zip(by, key, strict=True)), pos))
     return out
@@ -668,13 +668,25 @@ def net_survival(data, *, duration, event, age, sex, year=None, life_table="finl
             strata_vals.append(v)
     intervals = _stacked(keys_all, [_interval_rows(v, times) for v in vals_all], by)
     return NetSurvivalResult(
-        _contract(keys_all, vals_all, times, method, label, z, conf_level, by),
-        curve=_curve_frame(_stacked(keys_all, curves, by), z, by),
-        intervals=pd.DataFrame(intervals),
-        strata=_contract(strata_keys, strata_vals, times, method, "", z, conf_level,
-                         [*by, "age_group"]) if strata_vals else None,
+        _restore(_contract(keys_all, vals_all, times, method, label, z, conf_level, by),
+                 data, by),
+        curve=_restore(_curve_frame(_stacked(keys_all, curves, by), z, by), data, by),
+        intervals=_restore(pd.DataFrame(intervals), data, by),
+        strata=_restore(_contract(strata_keys, strata_vals, times, method, "", z, conf_level,
+                                  [*by, "age_group"]), data, by) if strata_vals else None,
         method=method, integration=integration, life_table=table.name,
         standardization=label.lstrip(", ") or None, by=tuple(by))
+
+
+def _restore(frame, data, by):
+    """Give the grouping columns the dtype they have in ``data`` (categories keep order)."""
+    for c in by:
+        if isinstance(data[c].dtype, pd.CategoricalDtype):
+            frame[c] = pd.Categorical(frame[c], categories=data[c].cat.categories,
+                                      ordered=data[c].cat.ordered)
+        else:
+            frame[c] = frame[c].astype(data[c].dtype)
+    return frame
 
 
 def _curve_frame(curve, z, by):
