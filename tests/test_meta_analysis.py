@@ -176,6 +176,15 @@ def test_leave_one_out_refits_without_each_study():
     check_contract(loo)
 
 
+def test_forest_plot_with_subgroups_has_a_header_per_group():
+    r = meta_analysis(PROPS_IN, events="events", n="n", measure="logit", method="dl",
+                      by="dataset", study="study")
+    labels = list(r.plot().layout.yaxis.ticktext)
+    assert labels.count("Prediction interval") == 2
+    assert labels[0] == "simulated"
+    assert "pritz1997" in labels
+
+
 def test_arrays_and_aliases():
     a = meta_analysis(events=[54, 21, 44, 23], n=[100, 50, 87, 50], measure="PLO",
                       method="DerSimonian-Laird", test="Knapp-Hartung")
@@ -199,6 +208,7 @@ def test_arrays_and_aliases():
     ({"events": [1, -2], "n": [10, 20]}, ValueError, "negative"),
     ({"events": [1, 2], "n": [10, 20], "method": "hunter"}, ValueError, "method"),
     ({"events": [0, 0], "n": [10, 20], "method": "glmm"}, ValueError, "no events"),
+    ({"events": [10, 20], "n": [10, 20], "method": "glmm"}, ValueError, "events = n"),
 ])
 def test_bad_input(kwargs, error, match):
     base = {"measure": "logit", "method": "dl"}

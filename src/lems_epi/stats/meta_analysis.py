@@ -71,7 +71,8 @@ _METHOD_ALIASES = {"fe": "common", "fixed": "common", "ee": "common", "equal": "
 _MEASURE_ALIASES = {"irln": "log-rate", "log-incidence-rate": "log-rate", "pln": "log",
                     "plo": "logit", "pft": "freeman-tukey", "double-arcsine": "freeman-tukey",
                     "pr": "raw", "ir": "raw"}
-_TEST_ALIASES = {"knapp-hartung": "knha", "hksj": "knha", "t": "knha", "wald": "z"}
+_TEST_ALIASES = {"knapp-hartung": "knha", "hksj": "knha", "hartung-knapp": "knha",
+                 "wald": "z"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -434,6 +435,9 @@ def _analyse(frame, *, group_cols, rates, measure, method, test, conf_level, per
         x, d = part["events"].to_numpy(float), part[dname].to_numpy(float)
         if method == "glmm" and x.sum() == 0:
             raise ValueError(f"{_CALLER}: no events in any study{where}; the GLMM has no "
+                             "finite estimate.")
+        if method == "glmm" and not rates and (x == d).all():
+            raise ValueError(f"{_CALLER}: events = n in every study{where}; the GLMM has no "
                              "finite estimate.")
         fit = fit_one(x, d, rates=rates, measure=measure, method=method, test=test,
                       conf_level=conf_level)
