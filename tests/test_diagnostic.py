@@ -6,6 +6,7 @@ forms and bad input.
 """
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -344,3 +345,35 @@ def test_predictive_value_plot():
     assert_allclose(fig.data[3].y[0], expected, rtol=1e-12)
     with pytest.raises(ValueError, match="0 < low < high < 1"):
         predictive_value_plot(0.9, 0.9, prevalence=(0, 1))
+
+
+# --------------------------------------------------------------------- epiR's own examples
+
+PEER = Path(__file__).parents[2] / "shared" / "peer" / "r" / "epiR_correct_misclassification.csv"
+
+
+@pytest.mark.skipif(not PEER.exists(), reason="../shared/peer is absent (other projects' "
+                    "expected values are read in place, never copied)")
+def test_true_prevalence_matches_epi_prev_help_examples():
+    """epiR's ``epi.prev`` help page (man/epi.prev.Rd): the values written in its comments,
+    per 100, to whole numbers (rounded or truncated). Example 2 (6/151, Se 0.964, Sp 0.927,
+    Clopper-Pearson) has AP < 1 - Sp: the raw estimate -4 and lower limit -6 per 100 are kept,
+    as epiR reports them; the other examples use Blaker's interval."""
+    rows = pd.read_csv(PEER)
+    rows = rows[rows["case"].str.startswith("epi.prev")]
+    assert len(rows) == 15
+    for case, grp in rows.groupby("case"):
+        first = grp.iloc[0]
+        method = "clopper-pearson" if "Example 2" in case else "blaker"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RoganGladenWarning)
+            t = true_prevalence(int(first["observed"]), int(first["n"]),
+                                sensitivity=first["sensitivity"],
+                                specificity=first["specificity"], method=method, per=100)
+        got = t[t["measure"] == "true_prevalence"].iloc[0]
+        for row in grp.itertuples():
+            value = got["estimate" if row.quantity == "true_prevalence" else row.quantity]
+            expected = float(row.expected)
+            rounded = abs(value - expected) <= 0.5 + 1e-9
+            truncated = 0 <= (value - expected) * np.sign(value or 1) < 1
+            assert rounded or truncated, (case, row.quantity, value, expected)
