@@ -121,18 +121,26 @@ class PooledEvidence(AnalysisResult):
         if parameter not in self.analyses:
             raise ValueError(f"PooledEvidence.plot: no pooled parameter {parameter!r}; choose "
                              f"one of {sorted(self.analyses)}.")
+        row = self.table[(self.table["parameter"] + self.table["subset"].map(
+            lambda v: f":{v}" if v else "")) == parameter].iloc[0]
+        per_million = row["unit"].startswith("per_million")
+        kwargs.setdefault("title", f"{parameter.replace('_', ' ')}: "
+                                   f"{int(row['k'])} studies pooled ({row['method']})")
+        kwargs.setdefault("x_title", "per million" if per_million else "proportion")
         return self.analyses[parameter].plot(context=self.context.get(parameter), **kwargs)
 
 
-def _context(rows: pd.DataFrame, used: set, per: float) -> pd.DataFrame:
+def _context(rows: pd.DataFrame, used: set, per: float, left: pd.DataFrame) -> pd.DataFrame:
     """Rows with a number that are not pooled, on the pooled scale (x per)."""
     scale = per / 1e6 if rows["unit"].iloc[0].startswith("per_million") else per
     keep = ~rows["evidence_id"].isin(used) & (rows["value"].notna() | rows["low"].notna())
     part = rows.loc[keep]
     if part.empty:
         return pd.DataFrame(columns=["label", "estimate", "lower", "upper"])
-    labels = [f"{lab} ({d or k})" for lab, d, k in zip(
-        source_labels(part["evidence_id"]), part["design"], part["kind"], strict=True)]
+    overlap = set(left.loc[left["reason"].str.startswith("shares patients"), "evidence_id"])
+    labels = [f"{lab} ({'same patients as a pooled study' if e in overlap else d or k})"
+              for lab, d, k, e in zip(source_labels(part["evidence_id"]), part["design"],
+                                      part["kind"], part["evidence_id"], strict=True)]
     est = part["value"].where(part["value"].notna(), (part["low"] + part["high"]) / 2)
     return pd.DataFrame({"label": labels, "estimate": est.to_numpy() * scale,
                          "lower": part["low"].to_numpy() * scale,
@@ -258,7 +266,7 @@ def _pooled_cached(method, test, designs, one_per_cohort, conf_level) -> PooledE
         analyses[name] = res
         lefts.append(left_frame)
         per = float(res.table["per"].iloc[0])
-        context[name] = _context(part, set(data["evidence_id"]), per)
+        context[name] = _context(part, set(data["evidence_id"]), per, left_frame)
         out.append(_parameter_row(key, res, notes, data, left_frame, part["unit"].iloc[0]))
     table_out = stack_measures(out, group_columns=("parameter", "subset"))
     left_all = pd.concat(lefts, ignore_index=True) if lefts else pd.DataFrame(

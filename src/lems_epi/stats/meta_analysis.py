@@ -379,7 +379,7 @@ class MetaAnalysisResult(AnalysisResult):
     def _denominator(self) -> str:
         return "person_time" if "person_time" in self.studies.columns else "n"
 
-    def plot(self, *, context=None, title=None, log_x=None):
+    def plot(self, *, context=None, title=None, log_x=None, x_title=None):
         """Forest plot: studies, pooled estimate (diamond), prediction interval.
 
         Parameters
@@ -391,10 +391,12 @@ class MetaAnalysisResult(AnalysisResult):
         title : str, optional
         log_x : bool, optional
             Log scale (default for rates).
+        x_title : str, optional
+            Title of the x axis (default: the measure and ``per``).
         """
         from lems_epi.stats.meta_forest import forest_figure
 
-        return forest_figure(self, context=context, title=title, log_x=log_x)
+        return forest_figure(self, context=context, title=title, log_x=log_x, x_title=x_title)
 
     def leave_one_out(self) -> pd.DataFrame:
         """The pooled row refitted without each study in turn (column ``left_out``)."""

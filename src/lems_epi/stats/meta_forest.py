@@ -64,7 +64,8 @@ def _trace(go, rows, kind, **marker):
     lo = part["lower"].to_numpy(float)
     hi = part["upper"].to_numpy(float)
     err = {"type": "data", "symmetric": False, "array": np.nan_to_num(hi - est),
-           "arrayminus": np.nan_to_num(est - lo), "color": marker.get("color")}
+           "arrayminus": np.nan_to_num(est - lo), "color": marker.get("color"),
+           "width": 0 if kind == "context" else 4}
     names = {"study": "study (exact interval)", "pooled": "pooled estimate",
              "context": "context (not pooled)"}
     return go.Scatter(x=est, y=part["y"], mode="markers", marker=marker, error_x=err,
@@ -72,7 +73,7 @@ def _trace(go, rows, kind, **marker):
                       hovertemplate="%{text}: %{x:.4g}<extra></extra>")
 
 
-def forest_figure(result, *, context=None, title=None, log_x=None):
+def forest_figure(result, *, context=None, title=None, log_x=None, x_title=None):
     """Draw the forest plot of a :class:`~lems_epi.stats.meta_analysis.MetaAnalysisResult`.
 
     Study squares are sized by weight; the pooled estimate is a diamond with its confidence
@@ -114,7 +115,7 @@ def forest_figure(result, *, context=None, title=None, log_x=None):
     unit = "" if per == 1 else f" per {per:,.0f}"
     fig.update_layout(
         title=title or f"Meta-analysis of {measure}s ({result.table['method'].iloc[0]})",
-        xaxis={"title": f"{measure}{unit}", "type": "log" if log_x else "linear"},
+        xaxis={"title": x_title or f"{measure}{unit}", "type": "log" if log_x else "linear"},
         yaxis={"tickvals": rows["y"].tolist(), "ticktext": rows["label"].tolist(),
                "automargin": True},
         height=max(300, 28 * len(rows) + 120), template="plotly_white",
