@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
+from scipy.optimize import elementwise
 
 from lems_epi._validation import (
     as_column_list,
@@ -50,10 +51,14 @@ __all__ = ["DIRECT_METHODS", "DIRECT_ALIASES", "DIRECT_METHOD_NOTES", "smr",
 #: Interval methods of :func:`standardize_direct`; the first is the default.
 DIRECT_METHODS = ("fay-feuer", "tiwari", "dobson", "normal", "gamma-mean", "gamma-minmaxavg",
                   "dobson-byar", "dobson-mid-p", "normal-log", "normal-loglog", "normal-logit",
-                  "normal-binomial")
+                  "normal-binomial", "fay-feuer-mid-p", "beta", "beta-tiwari", "beta-mean",
+                  "beta-minmaxavg", "beta-max", "approximate-bootstrap")
 #: Other names of the direct-standardisation methods.
 DIRECT_ALIASES = {"gamma": "fay-feuer", "fay-feuer-gamma": "fay-feuer", "tcz": "tiwari",
-                  "asymptotic": "normal", "wald": "normal", "phe": "dobson-byar"}
+                  "asymptotic": "normal", "wald": "normal", "phe": "dobson-byar",
+                  "gamma-mid-p": "fay-feuer-mid-p", "fay-kim": "fay-feuer-mid-p",
+                  "bootstrap": "approximate-bootstrap", "abc": "approximate-bootstrap",
+                  "beta-tcz": "beta-tiwari"}
 #: One line on each interval method of :func:`standardize_direct`.
 DIRECT_METHOD_NOTES = {
     "fay-feuer": "gamma interval of Fay & Feuer (1997), upper limit adds max(w/n)",
@@ -71,6 +76,14 @@ DIRECT_METHOD_NOTES = {
     "normal-logit": "normal interval for logit(DSR), back-transformed",
     "normal-binomial": "symmetric normal interval with binomial variance r(1 - r)/n "
                        "(popEpi's test formula)",
+    "fay-feuer-mid-p": "mid-p version of the gamma interval (Fay & Kim 2017): the average of "
+                       "the lower and upper gamma distributions",
+    "beta": "beta distribution with the DSR's mean and variance (Tiwari, Clegg & Zou 2006)",
+    "beta-tiwari": "beta interval with mean + mean(w/n), variance + mean((w/n)^2)",
+    "beta-mean": "beta interval with mean + mean(w/n), variance + mean(w/n)^2",
+    "beta-minmaxavg": "beta interval with wm = (min + max)(w/n)/2 added",
+    "beta-max": "beta interval with wm = max(w/n) added",
+    "approximate-bootstrap": "approximate bootstrap (ABC) interval of Swift (1995)",
 }
 
 def _list_some(values, limit: int = 8) -> str:
@@ -210,7 +223,72 @@ def _direct_arrays(d, n, w, conf_level: float, method: str):
     return rate, lower, upper
 
 
-_DSR_EXTRA: dict = {}
+def _gamma_mid_p(d, n, w, wk, rate, var, conf_level):
+    """Fay & Kim's mid-p gamma limits: roots of (G_L + G_U)/2 = alpha/2 and 1 - alpha/2.
+
+    G_L is the gamma of the lower Fay-Feuer limit (mean y, variance v), G_U that of the upper
+    one (y + wm, v + wm^2, wm = max w/n); at y = 0 G_L is a point mass at 0.
+    """
+    half = (1.0 - conf_level) / 2.0
+    wm = wk.max(axis=1)
+    ys, vs = rate + wm, var + wm * wm
+    up = stats.gamma(ys**2 / vs, scale=vs / ys)
+    lower, upper = np.zeros_like(rate), up.ppf(1.0 - 2.0 * half)   # y = 0
+    pos = rate > 0
+    if pos.any():
+        lo = stats.gamma(rate[pos] ** 2 / var[pos], scale=var[pos] / rate[pos])
+        hi = stats.gamma(ys[pos] ** 2 / vs[pos], scale=vs[pos] / ys[pos])
+
+        def fmid(theta, p):
+            return 0.5 * (lo.cdf(theta) + hi.cdf(theta)) - p
+
+        for p, out in ((half, lower), (1.0 - half, upper)):
+            res = elementwise.find_root(fmid, (lo.ppf(p), hi.ppf(p)), args=(p,),
+                                        tolerances={"xrtol": 1e-13})
+            out[pos] = res.x
+    return lower, upper
+
+
+def _beta_limits(wm_type):
+    """Beta limits of Tiwari, Clegg & Zou (2006), with dsrTest's weight modifications."""
+    def limits(d, n, w, wk, rate, var, conf_level):
+        half = (1.0 - conf_level) / 2.0
+        if wm_type == "none":
+            yb, vb = rate, var
+        elif wm_type == "tcz":
+            yb, vb = rate + wk.mean(axis=1), var + (wk * wk).mean(axis=1)
+        else:
+            wm = {"mean": wk.mean(axis=1), "max": wk.max(axis=1),
+                  "minmaxavg": (wk.min(axis=1) + wk.max(axis=1)) / 2.0}[wm_type]
+            yb, vb = rate + wm, var + wm * wm
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = yb * (1.0 - yb) / vb - 1.0
+            a, b = yb * k, (1.0 - yb) * k
+            return stats.beta.ppf(half, a, b), stats.beta.ppf(1.0 - half, a, b)
+    return limits
+
+
+def _approximate_bootstrap(d, n, w, wk, rate, var, conf_level):
+    """Swift's (1995) approximate bootstrap (ABC) limits, acceleration = bias = skewness/6."""
+    half = (1.0 - conf_level) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        acc = (d * wk**3).sum(axis=1) / (6.0 * var**1.5)
+        out = []
+        for q in (stats.norm.ppf(half), stats.norm.ppf(1.0 - half)):
+            num = acc + q
+            out.append(rate + np.sqrt(var) * num / (1.0 - acc * num) ** 2)
+    return out[0], out[1]
+
+
+_DSR_EXTRA: dict = {
+    "fay-feuer-mid-p": _gamma_mid_p,
+    "beta": _beta_limits("none"),
+    "beta-tiwari": _beta_limits("tcz"),
+    "beta-mean": _beta_limits("mean"),
+    "beta-minmaxavg": _beta_limits("minmaxavg"),
+    "beta-max": _beta_limits("max"),
+    "approximate-bootstrap": _approximate_bootstrap,
+}
 
 
 def _vector_inputs(events, person_time, age, standard, *, caller: str):
