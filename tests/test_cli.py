@@ -145,3 +145,20 @@ def test_chunked_writing_equals_one_piece(tmp_path, suffix):
     read = pd.read_csv if suffix == ".csv" else pd.read_parquet
     pd.testing.assert_frame_equal(read(whole), read(chunked))
     assert len(read(chunked)) == 5000
+
+
+def test_sobol_with_default_settings_prints_a_note_and_no_warning(capsys):
+    """Default n (4096) on the default output converges; the note says so, below the table."""
+    assert main(["sensitivity", "--method", "sobol", "--seed", "1", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "Note: converged at n=4096" in captured.out
+    assert "first_order" in captured.out
+    assert captured.err == ""
+
+
+def test_probabilistic_prints_the_contract_table(capsys):
+    assert main(["sensitivity", "--method", "probabilistic", "--n", "200", "--seed", "1",
+                 "--quiet", "--format", "csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert header[:8] == ["output", "measure", "estimate", "lower", "upper", "conf_level",
+                          "method", "per"]

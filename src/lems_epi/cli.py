@@ -150,7 +150,9 @@ def _cmd_sensitivity(args) -> int:
             frame = sa.one_way(args.output, **kwargs)
         elif args.method == "sobol":
             result = sa.sobol(args.output, None, n=args.n, rng=args.seed, **kwargs)
-            frame, notes = result.table, result.notes
+            notes = result.notes  # text: one row per parameter; csv, json: the contract table
+            frame = result.summary().tables["Indices"] if args.format == "text" \
+                else result.table
         elif args.method == "probabilistic":
             frame = sa.probabilistic(args.output, None, n=args.n, rng=args.seed,
                                      **kwargs).table
