@@ -60,7 +60,8 @@ def main() -> int:
     # warm-up: strata, profiles and standard tables are cached after the first call
     timed(sobol, OUTPUT, dists, n=256, rng=0, population=target)
     baseline, t_base = timed(sobol, lambda df: df.to_numpy().sum(axis=1), dists, n=N, rng=1)
-    table, t_model = timed(sobol, OUTPUT, dists, n=N, rng=1, population=target)
+    result, t_model = timed(sobol, OUTPUT, dists, n=N, rng=1, population=target)
+    table = result.indices
     evaluations = int(table["evaluations"].iloc[0])
     above = int((table["total_order"] > 0.01).sum())
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")

@@ -94,8 +94,8 @@ def main():
     pop = population("denmark-2013")
     big = pop.assign(population=np.round(pop["population"] * 1e10 / pop["population"].sum())
                      .astype(np.int64))
-    simulate_counts(scenario, big, rng=0)
-    t_counts = best_of(lambda: simulate_counts(scenario, big, rng=1))
+    simulate_counts(scenario, population=big, rng=0)
+    t_counts = best_of(lambda: simulate_counts(scenario, population=big, rng=1))
     print(f"simulate_counts, {int(big['population'].sum()):,} persons: {t_counts * 1e3:.1f} ms")
 
 
