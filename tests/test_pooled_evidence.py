@@ -172,3 +172,14 @@ def test_fitted_distributions_feed_the_probabilistic_analysis():
     assert r.table["n"].iloc[0] == 64
     with pytest.raises(ValueError, match="no pooled evidence"):
         fitted_distributions(parameters=["duration_paraneoplastic"])
+
+
+def test_fitted_distributions_feed_the_sobol_analysis():
+    from lems_epi.sensitivity import sobol
+    from lems_epi.sensitivity.fitted import fitted_distributions
+
+    r = sobol("expected_cases", fitted_distributions(), n=64, base="pooled", rng=1,
+              n_resamples=100)
+    first = r.table[r.table["measure"] == "first_order"].set_index("parameter")["estimate"]
+    assert set(first.index) == {"prevalence", "paraneoplastic_share", "sclc_share"}
+    assert first["prevalence"] > 0.5  # the count scales with the prevalence alone
