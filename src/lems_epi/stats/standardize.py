@@ -236,14 +236,17 @@ def _gamma_mid_p(d, n, w, wk, rate, var, conf_level):
     lower, upper = np.zeros_like(rate), up.ppf(1.0 - 2.0 * half)   # y = 0
     pos = rate > 0
     if pos.any():
-        lo = stats.gamma(rate[pos] ** 2 / var[pos], scale=var[pos] / rate[pos])
-        hi = stats.gamma(ys[pos] ** 2 / vs[pos], scale=vs[pos] / ys[pos])
+        shapes = (rate[pos] ** 2 / var[pos], var[pos] / rate[pos],
+                  ys[pos] ** 2 / vs[pos], vs[pos] / ys[pos])
 
-        def fmid(theta, p):
-            return 0.5 * (lo.cdf(theta) + hi.cdf(theta)) - p
+        def fmid(theta, p, a_lo, s_lo, a_hi, s_hi):
+            return 0.5 * (stats.gamma.cdf(theta, a_lo, scale=s_lo)
+                          + stats.gamma.cdf(theta, a_hi, scale=s_hi)) - p
 
         for p, out in ((half, lower), (1.0 - half, upper)):
-            res = elementwise.find_root(fmid, (lo.ppf(p), hi.ppf(p)), args=(p,),
+            bracket = (stats.gamma.ppf(p, shapes[0], scale=shapes[1]),
+                       stats.gamma.ppf(p, shapes[2], scale=shapes[3]))
+            res = elementwise.find_root(fmid, bracket, args=(np.full(pos.sum(), p), *shapes),
                                         tolerances={"xrtol": 1e-13})
             out[pos] = res.x
     return lower, upper
