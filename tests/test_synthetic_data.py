@@ -70,10 +70,10 @@ def test_case_control_sample_design():
 
 
 def test_counts_cover_every_named_scenario():
-    from lems_epi import scenarios
+    from lems_epi.scenario import NAMED_SCENARIOS
 
     counts = pd.read_csv(COMMITTED / regen.FILES["counts"])
-    assert list(pd.unique(counts["scenario"])) == list(scenarios()["name"])
+    assert list(pd.unique(counts["scenario"])) == list(NAMED_SCENARIOS)
     per = counts.groupby("scenario")["population"].sum()
     assert (per == 5_602_628).all()
 
@@ -84,3 +84,36 @@ def test_regenerate_refuses_to_overwrite(tmp_path):
         regen.regenerate(tmp_path)
     assert (tmp_path / regen.FILES["cohort"]).read_text() == "keep me"
     assert regen.main(["--out", str(tmp_path)]) == 1
+
+
+@pytest.mark.parametrize("key", ["cohort", "case_control", "counts"])
+def test_read_simulation_restores_the_dictionary_dtypes(key):
+    """CSV holds text; read_simulation gives back the dtypes of the simulation (no DtypeWarning:
+    the suite turns warnings into errors)."""
+    from lems_epi.simulate.io import COLUMN_DTYPES, read_simulation
+
+    frame = read_simulation(COMMITTED / regen.FILES[key])
+    for column in frame.columns:
+        if column in COLUMN_DTYPES and column != "person_id":
+            assert str(frame[column].dtype) == str(pd.Series(dtype=COLUMN_DTYPES[column]).dtype), \
+                column
+    if "vgcc_antibody" in frame:
+        assert str(frame["vgcc_antibody"].dtype) == "boolean"
+        assert frame["vgcc_antibody"].isna().equals(~frame["lems"])
+    if "person_id" in frame:
+        assert frame["person_id"].dtype == "int32"
+
+
+def test_read_simulation_round_trips_a_frame(tmp_path):
+    import lems_epi as le
+
+    s = le.Scenario.named("seed-base").replace(prevalence=0.02)
+    cohort = le.simulate_cohort(s, 5_000, rng=3)
+    cc = le.sample_case_control(cohort, controls_per_case=2, rng=4)
+    for frame, name in ((cohort, "cohort.csv"), (cc, "cc.csv"), (cohort, "cohort.parquet")):
+        info = le.write_simulation(frame, out=tmp_path / name)
+        assert info.kind == "frame"
+        assert info.rows == len(frame)
+        back = le.read_simulation(tmp_path / name)
+        pd.testing.assert_frame_equal(back, frame.reset_index(drop=True), check_exact=False,
+                                      rtol=1e-6)

@@ -108,8 +108,9 @@ fields, booleans as `True`/`False`.
 
 Simulated prevalent LEMS cases in the whole Danish population of 2013 (5,602,628 persons) under
 each named scenario ({names}), one row per scenario x stratum ({len(data["counts"]):,} rows).
-Made by `lems_epi.simulate_counts(name, population="{POPULATION}", rng={SEED})`; the same seed for every scenario, so differences between scenarios are not blurred
-by different random numbers (common random numbers).
+Made by `lems_epi.simulate_counts(name, population="{POPULATION}", rng={SEED})`; the same seed
+for every scenario, so differences between scenarios are not blurred by different random numbers
+(common random numbers).
 
 | column | type | meaning |
 |---|---|---|
@@ -153,8 +154,8 @@ Danish age x sex structure and the scenario's smoking prevalence; rows are order
 A case-control sample: every case of a cohort of {CASE_CONTROL_N:,} persons (scenario
 `{SCENARIO}`, seed {SEED}; {n_cases} cases) and {CONTROLS_PER_CASE} controls per case drawn at
 random, unmatched, from its non-cases ({len(cc):,} rows). Made by
-`lems_epi.simulate_case_control("{SCENARIO}", {CASE_CONTROL_N},
-controls_per_case={CONTROLS_PER_CASE}, population="{POPULATION}", rng={SEED})`, which simulates the cohort block by block and keeps only the
+`lems_epi.simulate_case_control("{SCENARIO}", {CASE_CONTROL_N}, controls_per_case={CONTROLS_PER_CASE},
+population="{POPULATION}", rng={SEED})`, which simulates the cohort block by block and keeps only the
 cases and the chosen controls; its cases are exactly the cases of
 `simulate_cohort("{SCENARIO}", {CASE_CONTROL_N}, population="{POPULATION}", rng={SEED})`.
 
