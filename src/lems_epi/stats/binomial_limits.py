@@ -11,10 +11,12 @@ two exact intervals that invert a test other than the equal-tailed one:
 * **Blaker** (2000): the p-value of ``x`` is the probability of every outcome whose smaller
   tail probability is no larger than that of ``x``.
 
-Both are shorter than Clopper-Pearson and nested inside it; their coverage stays at or above
-the nominal level. Their limits are found by a grid search inwards from the Clopper-Pearson
-limits followed by bisection, so they are exact to about 1e-10 wherever the p-value function
-crosses the level once between grid points (1e-4 of the distance to ``x / n``).
+Both are mostly shorter than Clopper-Pearson (Blaker's always lies inside it, Sterne's may
+reach beyond it) and their coverage stays at or above the nominal level. Their p-value is not
+monotone in ``p``, so the set of accepted ``p`` can have gaps; the limits are its outermost
+points, as epiR reports them. They are found on a logit-scale grid searched inwards from an
+outer bound (Clopper-Pearson at the same level for Blaker, at a much higher level for Sterne,
+whose grid also holds the points where its p-value jumps), then refined by bisection.
 
 Examples
 --------
@@ -51,7 +53,7 @@ BINOMIAL_METHOD_ALIASES = {
     "score": "wilson", "hmisc": "wilson-hmisc", "agresti": "agresti-coull",
 }
 
-_GRID = 2_000
+_GRID = 1_000
 _BISECT = 40
 
 
@@ -145,18 +147,37 @@ def _blaker_pvalue(p, x, n):
     return np.sum(np.where(gamma <= own * (1 + 1e-7), pmf, 0.0), axis=1)
 
 
+def _sterne_breaks(x, n):
+    """Logits of the ``p`` where an outcome becomes exactly as probable as ``x``.
+
+    Sterne's p-value jumps only there (an outcome enters or leaves the set no more probable
+    than ``x``), so an accepted stretch begins or ends at one of them or between two of them.
+    """
+    k = np.delete(np.arange(n + 1), x)
+    lchoose = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    own = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+    return (own - lchoose) / (k - x)
+
+
 def _outer_limit(pvalue, x, n, outer, inner, alpha):
     """The accepted ``p`` farthest from ``inner`` (the estimate) towards ``outer``.
 
-    A grid on the logit scale from ``outer`` to ``inner`` finds the outermost accepted point;
-    bisection between it and its rejected outer neighbour refines the limit.
+    A grid on the logit scale from ``outer`` to ``inner`` (with, for Sterne's test, the points
+    on both sides of every jump of the p-value) finds the outermost accepted point; bisection
+    between it and its rejected outer neighbour refines the limit.
     """
-    eta = np.linspace(_logit(outer), _logit(inner), _GRID + 1)
+    start, stop = _logit(outer), _logit(inner)
+    eta = np.linspace(start, stop, _GRID + 1)
+    if pvalue is _sterne_pvalue:
+        breaks = _sterne_breaks(x, n)
+        breaks = breaks[(breaks - start) * (breaks - stop) < 0]
+        eta = np.concatenate([eta, breaks - 1e-9, breaks + 1e-9])
+        eta = np.sort(eta) if stop > start else np.sort(eta)[::-1]
     grid = 1.0 / (1.0 + np.exp(-eta))
     accepted = pvalue(grid, x, n) > alpha
     if accepted[0]:
         return outer
-    first = int(np.argmax(accepted)) if accepted.any() else _GRID
+    first = int(np.argmax(accepted)) if accepted.any() else eta.size - 1
     out, inn = eta[first - 1], eta[first]
     for _ in range(_BISECT):
         mid = 0.5 * (out + inn)
