@@ -252,3 +252,99 @@ def test_poisson_ci_type_errors():
 def test_proportion_ci_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         proportion_ci(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- output contract and new API
+
+def test_outputs_follow_the_contract():
+    from lems_epi.stats.contract import check_contract
+
+    for table in (poisson_ci([0, 3, 10], 1000, per=1e3), proportion_ci([0, 3, 10], 10),
+                  poisson_ci(5, method="score"), proportion_ci(4, 20, method="logit")):
+        check_contract(table)
+    assert poisson_ci(3, 100)["measure"].tolist() == ["rate"]
+    assert proportion_ci(3, 100)["measure"].tolist() == ["proportion"]
+
+
+def test_per_multiplies_estimate_and_limits():
+    one = poisson_ci(7, 2000.0)
+    per = poisson_ci(7, 2000.0, per=1e5)
+    assert_allclose(per[["estimate", "lower", "upper"]].to_numpy(),
+                    1e5 * one[["estimate", "lower", "upper"]].to_numpy(), rtol=1e-14)
+    assert per["per"].tolist() == [1e5]
+    pct = proportion_ci(3, 250, per=100)
+    assert_allclose(pct["upper"], 100 * proportion_ci(3, 250)["upper"], rtol=1e-14)
+
+
+@pytest.mark.parametrize(("alias", "method"), [
+    ("exact", "clopper-pearson"), ("Clopper_Pearson", "clopper-pearson"), ("score", "wilson"),
+    ("lrt", "likelihood-ratio"), ("hpd", "jeffreys-hpd"), ("binom_test", "sterne"),
+    ("normal", "wald")])
+def test_proportion_method_aliases(alias, method):
+    got = proportion_ci(4, 20, method=alias)
+    want = proportion_ci(4, 20, method=method)
+    assert got["method"].iloc[0] == method
+    assert_allclose(got[["lower", "upper"]].to_numpy(), want[["lower", "upper"]].to_numpy())
+
+
+@pytest.mark.parametrize(("alias", "method"), [("garwood", "exact"), ("Mid_P", "mid-p"),
+                                               ("wald", "normal"), ("jeff", "jeffreys")])
+def test_poisson_method_aliases(alias, method):
+    assert poisson_ci(4, method=alias)["method"].iloc[0] == method
+
+
+def test_series_index_and_dataframe_inputs():
+    events = pd.Series([2, 5], index=["north", "south"])
+    out = poisson_ci(events, pd.Series([100.0, 200.0], index=["north", "south"]))
+    assert out.index.tolist() == ["north", "south"]
+    frame = pd.DataFrame({"area": ["a", "b"], "events": [2, 5], "person_time": [100.0, 200.0]})
+    from_frame = poisson_ci(frame, per=100)
+    assert from_frame.columns[0] == "area"
+    assert_allclose(from_frame["estimate"], [2.0, 2.5])
+    props = proportion_ci(pd.DataFrame({"events": [1, 2], "n": [10, 20]}))
+    assert_allclose(props["estimate"], [0.1, 0.1])
+    assert_allclose(poisson_ci([2, 5], [100.0, 200.0])["upper"], out["upper"].to_numpy())
+
+
+def test_weighted_counts_only_for_continuous_methods():
+    """PHE's Wilson limits take a non-integer numerator; exact methods refuse it."""
+    assert proportion_ci(0.445, 1, method="wilson")["events"].iloc[0] == 0.445
+    with pytest.raises(ValueError, match="whole numbers"):
+        proportion_ci(0.445, 1, method="clopper-pearson")
+
+
+def _binomial_pvalue(x, n, p, test):
+    """Two-sided exact p-values from their definitions (independent of lems_epi)."""
+    from scipy import stats as st
+
+    pmf = st.binom.pmf(np.arange(n + 1), n, p)
+    if test == "sterne":
+        return pmf[pmf <= pmf[x] * (1 + 1e-7)].sum()
+    cdf = np.cumsum(pmf)
+    sf = 1.0 - cdf + pmf
+    gamma = np.minimum(cdf, sf)
+    return pmf[gamma <= gamma[x] * (1 + 1e-7)].sum()
+
+
+@pytest.mark.parametrize("test", ["sterne", "blaker"])
+@pytest.mark.parametrize(("x", "n"), [(4, 20), (1, 30), (100, 200), (29, 30)])
+def test_exact_test_intervals_end_where_the_pvalue_crosses_alpha(test, x, n):
+    """Sterne's and Blaker's limits are the ends of {p: p-value(p) > alpha}, inside
+    Clopper-Pearson's (Blaker 2000, Theorem 1 for Blaker's)."""
+    out = proportion_ci(x, n, method=test).iloc[0]
+    cp = proportion_ci(x, n, method="clopper-pearson").iloc[0]
+    assert cp["lower"] - 1e-12 <= out["lower"] and out["upper"] <= cp["upper"] + 1e-12
+    for limit, outward in ((out["lower"], -1), (out["upper"], 1)):
+        if 0 < limit < 1:
+            eps = 1e-6
+            assert _binomial_pvalue(x, n, limit - outward * eps, test) > 0.05
+            assert _binomial_pvalue(x, n, limit + outward * eps, test) <= 0.05
+
+
+def test_likelihood_ratio_limits_solve_the_deviance_equation():
+    from scipy import stats as st
+
+    out = proportion_ci(4, 20, method="likelihood-ratio").iloc[0]
+    ll = lambda p: 4 * np.log(p) + 16 * np.log1p(-p)  # noqa: E731
+    for limit in (out["lower"], out["upper"]):
+        assert 2 * (ll(0.2) - ll(limit)) == pytest.approx(st.chi2.ppf(0.95, 1), abs=1e-9)

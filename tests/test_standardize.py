@@ -351,3 +351,143 @@ def test_smr_bad_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         smr(3, 1.0, method="ury-wiggins", conf_level=0.95)
+
+
+# ---------------------------------------------------------------- an analyst's own banding
+
+def _esp2013():
+    return standard_population("esp2013")
+
+
+def _five_year(rng_seed=3, top="85+"):
+    rng = np.random.default_rng(rng_seed)
+    labels = [f"{a}-{a + 4}" for a in range(0, 85, 5)] + [top]
+    pt = rng.uniform(2e4, 6e4, len(labels))
+    return pd.DataFrame({"age_group": labels, "events": rng.poisson(pt * 1e-3),
+                         "person_time": pt})
+
+
+def _by_hand(d, weights):
+    """sum_k w_k d_k / n_k with the weights scaled to sum to 1 (the DSR's definition)."""
+    w = np.asarray(weights, float) / np.sum(weights)
+    return float((w * d["events"].to_numpy() / d["person_time"].to_numpy()).sum())
+
+
+def test_open_top_label_merges_the_standards_upper_bands():
+    """'85+' against esp2013's 85-89 and 90+: their weights are summed."""
+    d = _five_year()
+    std = _esp2013()
+    w = np.r_[std["weight"].to_numpy()[:17], std["weight"].to_numpy()[17:].sum()]
+    out = standardize_direct(d, "esp2013", per=1e5)
+    assert out["estimate"].iloc[0] == pytest.approx(1e5 * _by_hand(d, w), rel=1e-12)
+    merged = pd.DataFrame({"age_group": d["age_group"], "weight": w})
+    same = standardize_direct(d, merged, per=1e5)
+    assert_allclose(out[["estimate", "lower", "upper"]], same[["estimate", "lower", "upper"]],
+                    rtol=1e-12)
+
+
+def test_coarse_groups_take_the_sum_of_the_standards_weights():
+    d = pd.DataFrame({"age_group": ["0-39", "40-59", "60-79", "80+"], "events": [3, 10, 40, 25],
+                      "person_time": [4e5, 2e5, 1.5e5, 3e4]})
+    w = _esp2013()["weight"].to_numpy()
+    by_hand = _by_hand(d, [w[:8].sum(), w[8:12].sum(), w[12:16].sum(), w[16:].sum()])
+    assert standardize_direct(d, "esp2013")["estimate"].iloc[0] == pytest.approx(by_hand,
+                                                                                   rel=1e-12)
+
+
+def test_numeric_band_starts_equal_labels():
+    d = _five_year()
+    starts = d.assign(age_group=list(range(0, 90, 5)))
+    assert_allclose(standardize_direct(starts, "esp2013")[["estimate", "lower", "upper"]],
+                    standardize_direct(d, "esp2013")[["estimate", "lower", "upper"]],
+                    rtol=1e-12)
+    honoured = standardize_direct(starts, "esp2013", open_top_age=85)
+    assert honoured["estimate"].iloc[0] == pytest.approx(
+        standardize_direct(d, "esp2013")["estimate"].iloc[0], rel=1e-12)
+
+
+def test_single_years_with_an_open_top_age():
+    """Single years 0-99 where 99 means 99 and over, against who2000 (95-99, 100+)."""
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"age": np.arange(100), "events": rng.poisson(5, 100),
+                      "person_time": rng.uniform(1e3, 2e3, 100)})
+    with pytest.raises(ValueError, match="without data rows"):  # 100+ has no data
+        standardize_direct(d, "who2000", age="age", single_year_ages=True)
+    out = standardize_direct(d, "who2000", age="age", single_year_ages=True, open_top_age=99)
+    std = standard_population("who2000")
+    band = np.minimum(np.searchsorted(std["age_start"].to_numpy(), d["age"], "right") - 1, 19)
+    sums = d.groupby(band)[["events", "person_time"]].sum()
+    w = np.r_[std["weight"].to_numpy()[:19], std["weight"].to_numpy()[19:].sum()]
+    assert out["estimate"].iloc[0] == pytest.approx(_by_hand(sums, w), rel=1e-12)
+
+
+def test_straddling_group_is_named_with_what_to_do():
+    d = _five_year().assign(age_group=["0-6"] + [f"{a}-{a + 4}" for a in range(7, 85, 5)]
+                            + ["87+"])
+    with pytest.raises(ValueError, match=r"'0-6'.*straddles.*'5-9'.*Regroup"):
+        standardize_direct(d, "esp2013")
+
+
+@pytest.mark.parametrize(("value", "error"), [("x", TypeError), (True, TypeError),
+                                              (-1, ValueError), (np.nan, ValueError)])
+def test_bad_open_top_age(value, error):
+    with pytest.raises(error, match="open_top_age"):
+        standardize_direct(_five_year(), "esp2013", open_top_age=value)
+
+
+def test_user_weights_as_series_dict_column_or_list():
+    d = pd.DataFrame({"age_group": ["young", "old"], "events": [2, 30],
+                      "person_time": [10000.0, 5000.0]})
+    frame = standardize_direct(d, pd.DataFrame({"age_group": ["young", "old"],
+                                                "weight": [0.8, 0.2]}))
+    cols = ["estimate", "lower", "upper"]
+    for std in (pd.Series({"young": 0.8, "old": 0.2}), {"young": 8, "old": 2}):
+        assert_allclose(standardize_direct(d, std)[cols], frame[cols], rtol=1e-14)
+    with_column = standardize_direct(d.assign(w=[0.8, 0.2]), weights="w")
+    assert_allclose(with_column[cols], frame[cols], rtol=1e-14)
+    with pytest.raises(ValueError, match="different weights"):
+        standardize_direct(pd.concat([d, d]).assign(w=[0.8, 0.2, 0.7, 0.3]), weights="w")
+
+
+def test_epitools_style_vectors_match_r(data_dir):
+    """Vectors as in R's epitools::ageadjust.direct(count, pop, stdpop): area A1 of the R
+    reference (esp1976 weights), same values as the DataFrame call."""
+    d = pd.read_csv(data_dir / "dsr_input.csv").query("area == 'A1'")
+    ref = pd.read_csv(data_dir / "dsr_expected.csv").query("area == 'A1'").iloc[0]
+    std = standard_population("esp1976").set_index("age_group").loc[d["age_group"], "weight"]
+    out = standardize_direct(events=d["events"].to_list(), person_time=d["person_time"],
+                             standard=std.to_numpy()).iloc[0]
+    assert out["estimate"] == pytest.approx(ref["dsr"], rel=1e-8)
+    assert out["lower"] == pytest.approx(ref["fay_feuer_lower"], rel=1e-8)
+    assert out["upper"] == pytest.approx(ref["fay_feuer_upper"], rel=1e-8)
+    labelled = standardize_direct(events=d["events"], person_time=d["person_time"],
+                                  age=d["age_group"], standard="esp1976").iloc[0]
+    assert labelled["estimate"] == pytest.approx(ref["dsr"], rel=1e-8)
+
+
+def test_split_person_time_chains_into_standardisation():
+    """split_person_time's age_group (band starts) keys both standardisations directly."""
+    persons = pd.DataFrame({"birth": [1930.0, 1945.0, 1960.0], "entry": [1990.0, 1990.0, 1995.0],
+                            "exit": [2010.0, 2005.0, 2015.0], "dead": [1, 0, 1]})
+    split = split_person_time(persons, status="dead", age_breaks=[0, 40, 60])
+    ref = pd.DataFrame({"age_group": [0, 40, 60], "rate": [0.001, 0.01, 0.05]})
+    smr_out = standardize_indirect(split, ref, events="dead")
+    expected = (split["person_time"] * split["age_group"].map(
+        {0: 0.001, 40: 0.01, 60: 0.05})).sum()
+    assert smr_out["expected"].iloc[0] == pytest.approx(expected, rel=1e-12)
+    std = pd.DataFrame({"age_group": ["0-39", "40-59", "60+"], "weight": [0.5, 0.3, 0.2]})
+    dsr = standardize_direct(split, std, events="dead")
+    sums = split.groupby("age_group")[["dead", "person_time"]].sum()
+    assert dsr["estimate"].iloc[0] == pytest.approx(
+        (np.array([0.5, 0.3, 0.2]) * sums["dead"] / sums["person_time"]).sum(), rel=1e-12)
+
+
+def test_direct_outputs_follow_the_contract():
+    from lems_epi.stats.contract import check_contract
+
+    d = _five_year()
+    for method in DIRECT_METHODS:
+        out = standardize_direct(d, "esp2013", method=method, per=1e5)
+        check_contract(out)
+        assert out["measure"].tolist() == ["dsr"]
+    check_contract(smr([0, 3], [1.5, 2.0]))
