@@ -79,3 +79,32 @@ def test_bad_followup():
         point_prevalence([1, 2], at=2020)
     with pytest.raises(ValueError, match="at"):
         point_prevalence(F, at=[np.nan])
+
+
+def test_outputs_follow_the_contract():
+    from lems_epi.stats.contract import check_contract
+
+    point = point_prevalence(F, at=2021.0, per=1000)
+    period = period_prevalence(F, 2020, 2025)
+    rates = incidence_rates(F, age_breaks=[0, 40])
+    for table in (point, period, rates):
+        check_contract(table)
+    assert point["measure"].unique().tolist() == ["prevalence"]
+    assert point.loc[point["lems_type"] == "all", "estimate"].iloc[0] == pytest.approx(1000 / 3)
+    assert rates["measure"].unique().tolist() == ["rate"]
+    assert rates["per"].unique().tolist() == [1.0]     # the default multiplier is 1
+    per_million = incidence_rates(F, age_breaks=[0, 40], per=1e6)
+    np.testing.assert_allclose(per_million["estimate"], 1e6 * rates["estimate"], rtol=1e-14)
+
+
+def test_hyphenated_type_spelling_counts_in_its_row():
+    """simulate_cohort writes 'non-paraneoplastic'; it counts as nonparaneoplastic."""
+    f = F.assign(lems_type=["paraneoplastic", "non-paraneoplastic", None, None])
+    got = point_prevalence(f, at=2026.0).set_index("lems_type")["events"]
+    want = point_prevalence(F, at=2026.0).set_index("lems_type")["events"]
+    pd.testing.assert_series_equal(got, want)
+
+
+def test_missing_entry_is_an_error_not_a_smaller_denominator():
+    with pytest.raises(ValueError, match=r"'entry' has missing or infinite values at rows \[2\]"):
+        point_prevalence(F.assign(entry=[2020.0, 2020.0, np.nan, 2020.0]), at=2026.0)

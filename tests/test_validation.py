@@ -86,3 +86,65 @@ def test_whole_number_arguments_share_one_check():
             call(2.5)
         with pytest.raises(ValueError, match=f"'{name}' must be at least {minimum}"):
             call(minimum - 1)
+
+
+# ---------------------------------------------------------------- one numeric conversion
+
+from lems_epi._validation import (  # noqa: E402
+    as_numeric_array,
+    check_column_name,
+    resolve_method,
+)
+
+
+@pytest.mark.parametrize(("values", "kind"), [
+    (["2", "1"], "text"), (pd.Series(["2"], dtype="string"), "text"),
+    (np.array(["2020-01-01"], dtype="datetime64[D]"), "dates"),
+    (pd.Series(pd.to_datetime(["2020-01-01"])), "dates"),
+    (np.array([3], dtype="timedelta64[D]"), "durations"), ([1 + 2j], "complex"),
+    ([True, False], "booleans"), (pd.Series([1, "a"], dtype=object), "text"),
+    (pd.Series(pd.Categorical(["a", "b"])), "non-numeric categories")])
+def test_numeric_conversion_refuses_what_is_not_a_number(values, kind):
+    with pytest.raises(TypeError, match=f"'events'.*{kind}"):
+        as_numeric_array(values, name="events", caller="f")
+
+
+def test_numeric_conversion_accepts_numbers_in_any_container():
+    for values in ([1, 2], np.array([1.0, 2.0]), pd.Series([1, 2], dtype="Int64"),
+                   pd.Series(pd.Categorical([1, 2])), pd.Series([1, 2], dtype=object),
+                   np.array([[1], [2]])):
+        assert as_numeric_array(values, name="x", caller="f").tolist() == [1.0, 2.0]
+    assert np.isnan(as_numeric_array(pd.Series([1, None], dtype="Int64"), name="x",
+                                     caller="f")[1])
+
+
+def test_two_dimensional_input_and_frames_are_named():
+    with pytest.raises(ValueError, match="'events' must be one-dimensional.*shape \\(2, 2\\)"):
+        as_numeric_array(np.ones((2, 2)), name="events", caller="f")
+    with pytest.raises(ValueError, match="'events' must be one column"):
+        as_numeric_array(pd.DataFrame({"a": [1]}), name="events", caller="f")
+
+
+def test_subnormal_values_are_refused():
+    with pytest.raises(ValueError, match="'person_time'.*smallest normal float"):
+        as_float_array([1e-310], name="person_time", caller="f")
+
+
+def test_method_names_ignore_case_underscores_and_take_aliases():
+    allowed = ["clopper-pearson", "wilson", "mid-p"]
+    assert resolve_method("MID_P", allowed, caller="f") == "mid-p"
+    assert resolve_method("midp", allowed, caller="f") == "mid-p"
+    assert resolve_method("exact", allowed, caller="f",
+                          aliases={"exact": "clopper-pearson"}) == "clopper-pearson"
+    with pytest.raises(ValueError, match="unknown method 'nonsense'"):
+        resolve_method("nonsense", allowed, caller="f")
+
+
+def test_column_names_lists_and_duplicates():
+    with pytest.raises(TypeError, match="'events' must name one column.*list"):
+        check_column_name(["a"], name="events", caller="f")
+    frame = pd.DataFrame([[1, 2]], columns=["x", "x"])
+    with pytest.raises(ValueError, match="more than one column called \\['x'\\]"):
+        check_columns(frame, ["x"], caller="f")
+    with pytest.raises(TypeError, match="column names must be strings"):
+        check_columns(frame, [["x"]], caller="f")
