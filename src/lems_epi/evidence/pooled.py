@@ -175,8 +175,8 @@ def _pool_parameter(key, rows, *, designs, one_per_cohort, method, test, conf_le
 def _parameter_row(key, res: MetaAnalysisResult, notes, data, left_frame, unit):
     parameter, subset = key
     t = res.table.copy()
-    denom = "person_time" if "person_time" in t.columns else "n"
-    t = t.rename(columns={denom: "denominator"})
+    if unit == "per_million":  # a prevalence: persons, pooled as Poisson counts over them
+        t = t.rename(columns={"person_time": "n"})
     if parameter in ("prevalence", "incidence"):
         t["measure"] = parameter
     left = "; ".join(f"{e} ({r})" for e, r in zip(left_frame["evidence_id"],
@@ -269,6 +269,9 @@ def _pooled_cached(method, test, designs, one_per_cohort, conf_level) -> PooledE
         context[name] = _context(part, set(data["evidence_id"]), per, left_frame)
         out.append(_parameter_row(key, res, notes, data, left_frame, part["unit"].iloc[0]))
     table_out = stack_measures(out, group_columns=("parameter", "subset"))
+    inputs = [c for c in ("events", "n", "person_time") if c in table_out.columns]
+    head = ["parameter", "subset", "unit", *inputs]
+    table_out = table_out[head + [c for c in table_out.columns if c not in head]]
     left_all = pd.concat(lefts, ignore_index=True) if lefts else pd.DataFrame(
         columns=list(_LEFT_OUT_COLUMNS))
     return PooledEvidence(table_out, analyses=analyses, left_out_rows=left_all,
