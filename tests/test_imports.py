@@ -198,7 +198,7 @@ def test_no_private_name_imported_across_packages():
 def test_module_names_say_what_is_inside():
     """Renamed in issue 12: one module per name, and the name says what is inside."""
     names = {m.rsplit(".", 1)[-1] for m in MODULES if m.count(".") >= 2}
-    assert "variance" not in names  # Sobol's indices live in sensitivity/sobol.py
+    assert "variance" not in names  # Sobol's indices live in sensitivity/sobol_indices.py
     reports = [m for m in MODULES if m.endswith(".report")]
     assert reports == ["lems_epi.report"], reports
 

@@ -125,3 +125,123 @@ def test_summary_and_html():
     summary = s.summary()
     assert list(summary.columns) == ["parameter", "value", "sources"]
     assert "seed-low" in s._repr_html_()
+
+
+# ---------------------------------------------------------------------- one coercion, one default
+def _scenario_callers():
+    """Every public function that takes a scenario: (name, call with the scenario)."""
+    from lems_epi import sensitivity as sa
+    from lems_epi.model import resolve
+    from lems_epi.simulate.blocks import cohort_plan
+    from lems_epi.simulate.incidence import onset_rates
+
+    small = {"population": "denmark-2013"}
+    return [
+        ("expected_counts", lambda s: le.expected_counts(s, **small)),
+        ("calibration_report", lambda s: le.calibration_report(s)),
+        ("resolve", lambda s: resolve(s).prevalence),
+        ("simulate_counts", lambda s: le.simulate_counts(s, rng=1, **small)),
+        ("simulate_cohort", lambda s: le.simulate_cohort(s, 500, rng=1, **small)),
+        ("simulate_case_control", lambda s: le.simulate_case_control(
+            le.coerce_scenario(s).replace(prevalence=0.01), 2000, rng=1, **small)),
+        ("simulate_followup", lambda s: le.simulate_followup(s, n=300, years=1, rng=1)),
+        ("cohort_plan", lambda s: cohort_plan(s, 10).p_case),
+        ("onset_rates", lambda s: onset_rates(s)),
+        ("one_way", lambda s: sa.one_way("expected_cases", base=s,
+                                         ranges={"prevalence": (4e-6, 1e-5)})),
+        ("evaluate", lambda s: sa.evaluate("expected_cases", base=s)),
+        ("sobol", lambda s: sa.sobol("expected_cases", {"prevalence": sa.uniform(2e-6, 4e-6),
+                                                        "sclc_share": sa.uniform(0.5, 0.9)},
+                                     n=64, n_resamples=100, base=s, rng=1).table),
+        ("probabilistic", lambda s: sa.probabilistic(
+            "expected_cases", {"prevalence": sa.uniform(2e-6, 4e-6)}, n=20, base=s,
+            rng=1).table),
+    ]
+
+
+def _same(a, b):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b)
+    elif hasattr(a, "shape"):
+        assert (a == b).all()
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize(("name", "call"), _scenario_callers(),
+                         ids=[n for n, _ in _scenario_callers()])
+def test_every_function_taking_a_scenario_takes_its_name(name, call):
+    by_name = call("seed-base")
+    by_object = call(Scenario.named("seed-base"))
+    _same(by_name, by_object)
+    with pytest.raises(TypeError, match=r"must be a Scenario or a scenario name"):
+        call(3.5)
+    with pytest.raises(ValueError, match="unknown scenario 'seed-middle'"):
+        call("seed-middle")
+
+
+def test_one_default_population():
+    import inspect
+
+    from lems_epi import sensitivity as sa
+    from lems_epi.cli import build_parser
+    from lems_epi.report import build_report, write_report
+    from lems_epi.scenario import DEFAULT_POPULATION
+    from lems_epi.simulate.io import write_simulation
+
+    assert DEFAULT_POPULATION == "finland-2016"
+    for func in (le.expected_counts, le.simulate_counts, le.simulate_cohort,
+                 le.simulate_case_control, write_simulation, sa.one_way, sa.scenario_grid,
+                 sa.probabilistic, sa.sobol, sa.evaluate, build_report, write_report):
+        default = inspect.signature(func).parameters["population"].default
+        assert default == DEFAULT_POPULATION, func.__name__
+    parser = build_parser()
+    for command in ("simulate", "sensitivity", "report"):
+        extra = ["--out", "x.csv"] if command == "simulate" else []
+        assert parser.parse_args([command, *extra]).population == DEFAULT_POPULATION
+
+
+def test_named_scenarios_need_no_risk_model_and_errors_are_loud():
+    """The registry is explicit: naming a scenario does not import the model, and the
+    literature scenario is always there (it was dropped when any import inside the model
+    failed)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from lems_epi.scenario import Scenario, scenario_names; "
+            "s = Scenario.named('literature'); "
+            "print('literature' in scenario_names(), 'lems_epi.model' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_literature_constants_are_the_solvers():
+    from lems_epi.model.literature import (
+        solve_current_rr_nonparaneoplastic,
+        solve_former_excess_fraction,
+    )
+    from lems_epi.scenario import (
+        LITERATURE_CURRENT_RR_NONPARANEOPLASTIC,
+        LITERATURE_FORMER_EXCESS_FRACTION,
+    )
+
+    assert solve_former_excess_fraction() == pytest.approx(LITERATURE_FORMER_EXCESS_FRACTION,
+                                                           rel=1e-12)
+    assert solve_current_rr_nonparaneoplastic() == pytest.approx(
+        LITERATURE_CURRENT_RR_NONPARANEOPLASTIC, rel=1e-12)
+
+
+def test_register_scenario_makes_a_name_work_everywhere():
+    from functools import partial
+
+    from lems_epi.scenario import NAMED_SCENARIOS, register_scenario, scenario_names
+
+    register_scenario("test-double", partial(Scenario, name="test-double", prevalence=1.4e-5),
+                      "twice seed-base")
+    assert "test-double" in scenario_names()
+    assert "test-double" not in NAMED_SCENARIOS
+    t = le.expected_counts("test-double", population=None)
+    assert t["expected_cases"].sum() / t["population"].sum() == pytest.approx(1.4e-5)
+    with pytest.raises(TypeError, match="factory"):
+        register_scenario("x", 3, "not callable")

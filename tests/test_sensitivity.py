@@ -83,14 +83,17 @@ def test_sobol_same_rng_same_table_and_different_rng_differs():
 
 def test_sobol_refuses_non_power_of_two_and_bad_func():
     dists = {"a": stats.uniform(0, 1)}
+    two = {"a": stats.uniform(0, 1), "b": stats.uniform(0, 1)}
     with pytest.raises(ValueError, match="power of two.*1024 or 2048"):
-        sobol(lambda df: df["a"], dists, n=1500)
+        sobol(lambda df: df["a"], two, n=1500)
     with pytest.raises(ValueError, match="one number per row"):
-        sobol(lambda df: np.ones(3), dists, n=256)
+        sobol(lambda df: np.ones(3), two, n=256)
     with pytest.raises(ValueError, match="NaN"):
-        sobol(lambda df: np.where(df["a"] > 0.5, np.inf, 0.0), dists, n=256)
+        sobol(lambda df: np.where(df["a"] > 0.5, np.inf, 0.0), two, n=256)
     with pytest.raises(TypeError, match="ppf"):
-        sobol(lambda df: df["a"], {"a": 3.0}, n=256)
+        sobol(lambda df: df["a"], {"a": 3.0, "b": stats.uniform(0, 1)}, n=256)
+    with pytest.raises(ValueError, match="at least two parameters"):
+        sobol(lambda df: df["a"], dists, n=256)
 
 
 def test_sobol_notes_when_unconverged_and_names_n_and_warns_only_if_asked():

@@ -10,7 +10,7 @@ specification that comes from the evidence table:
 * :func:`probabilistic`: Monte Carlo or Latin hypercube over evidence-based distributions,
   optionally rank-correlated (Iman-Conover);
 * :func:`sobol`: first- and total-order variance-based indices with bootstrap intervals
-  (:mod:`lems_epi.sensitivity.sobol`).
+  (:mod:`lems_epi.sensitivity.sobol_indices`).
 
 :func:`probabilistic` and :func:`sobol` return result objects (:class:`ProbabilisticResult`,
 :class:`SobolResult`) whose ``.table`` is on the package's output contract, with ``.summary()``
@@ -62,7 +62,7 @@ from lems_epi.sensitivity.sampling import (
     triangular,
     uniform,
 )
-from lems_epi.sensitivity.sobol import SobolResult, sobol
+from lems_epi.sensitivity.sobol_indices import SobolResult, sobol
 
 __all__ = [
     "OUTPUTS",

@@ -17,16 +17,20 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from lems_epi._rng import as_generator
 from lems_epi._validation import (
     as_float_array,
     check_columns,
+    check_conf_level,
     check_method,
+    check_positive_number,
     check_probability,
     check_whole_number,
     describe_rows,
 )
+from lems_epi.stats.contract import contract_frame
 
 __all__ = [
     "E_VALUE_MEASURES",
@@ -36,16 +40,20 @@ __all__ = [
     "outcome_misclassification",
 ]
 
-E_VALUE_MEASURES = ("rr", "or", "hr")
+E_VALUE_MEASURES = ("rr", "or", "hr", "smd")
+MISCLASSIFIED = ("outcome", "exposure")
 
 
 def _e_of_rr(rr: np.ndarray) -> np.ndarray:
     """E-value of a risk ratio on the >= 1 side: RR + sqrt(RR (RR - 1))."""
     rr = np.where(rr < 1, 1 / rr, rr)
-    return rr + np.sqrt(rr * (rr - 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return rr + np.sqrt(rr * (rr - 1))
 
 
 def _to_rr(x: np.ndarray, measure: str, rare_outcome: bool) -> np.ndarray:
+    if measure == "smd":
+        return np.exp(0.91 * x)
     if measure == "rr" or rare_outcome:
         return x
     if measure == "or":
@@ -53,89 +61,139 @@ def _to_rr(x: np.ndarray, measure: str, rare_outcome: bool) -> np.ndarray:
     return (1 - 0.5 ** np.sqrt(x)) / (1 - 0.5 ** np.sqrt(1 / x))
 
 
-def e_value(estimate, lower=None, upper=None, *, measure="rr", rare_outcome=True
-            ) -> pd.DataFrame:
-    r"""E-value of an observed ratio and of its confidence limit closer to the null.
+def _e_value_inputs(estimate, lower, upper, se, measure, caller):
+    """Estimate and limits on the measure's own scale (SMD limits from ``se``)."""
+    if measure == "smd":
+        est = _as_finite(estimate, name="estimate", caller=caller)
+        if se is not None:
+            s = as_float_array(np.atleast_1d(se), name="se", caller=caller, allow_zero=False)
+            half = 1.78 / 0.91 * s  # RR limits exp(0.91 d -/+ 1.78 se), as the paper gives
+            return est, est - half, est + half
+        lower_given = lower is not None
+        lo = _as_finite(lower, name="lower", caller=caller) if lower_given else None
+        hi = _as_finite(upper, name="upper", caller=caller) if lower_given else None
+        return est, lo, hi
+    est = as_float_array(np.atleast_1d(estimate), name="estimate", caller=caller,
+                         allow_zero=False)
+    if lower is None:
+        return est, None, None
+    lo = as_float_array(np.atleast_1d(lower), name="lower", caller=caller, allow_zero=False)
+    hi = as_float_array(np.atleast_1d(upper), name="upper", caller=caller, allow_zero=False)
+    return est, lo, hi
+
+
+def _as_finite(values, *, name, caller):
+    """Finite floats (of any sign) as a 1-D array, or a ValueError naming the argument."""
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{caller}: '{name}' must be finite, got {arr.tolist()!r}.")
+    return arr
+
+
+def e_value(estimate, lower=None, upper=None, *, measure="rr", rare_outcome=True,
+            true_value=1.0, se=None) -> pd.DataFrame:
+    r"""E-value of an observed ratio and of its confidence limits.
 
     The E-value is the minimum strength of association, on the risk ratio scale, that an
     unmeasured confounder would need with both the exposure and the outcome, over and above
-    the measured covariates, to explain away the observed risk ratio:
+    the measured covariates, to move the observed risk ratio to ``true_value`` (1: explain
+    it away) [1]_:
 
-    .. math:: E = RR + \sqrt{RR\,(RR - 1)}
-
-    for :math:`RR \ge 1`; for :math:`RR < 1` the formula is applied to :math:`1 / RR`. The
-    E-value of the confidence interval uses the limit closer to 1 (the lower limit when
-    :math:`RR > 1`, the upper when :math:`RR < 1`), and is 1 when the interval contains 1.
+    .. math:: E = R + \sqrt{R\,(R - 1)}, \qquad R = RR / RR_{true} \text{ (or its inverse,
+       whichever is} \ge 1)
 
     An odds ratio or hazard ratio is first converted to an approximate risk ratio: unchanged
     when the outcome is rare (under about 15% by the end of follow-up, as LEMS always is);
     :math:`\sqrt{OR}` for a common outcome; and
-    :math:`(1 - 0.5^{\sqrt{HR}}) / (1 - 0.5^{\sqrt{1/HR}})` for a common outcome's hazard ratio.
+    :math:`(1 - 0.5^{\sqrt{HR}}) / (1 - 0.5^{\sqrt{1/HR}})` for a common outcome's hazard
+    ratio. A standardised mean difference :math:`d` becomes :math:`RR = \exp(0.91\,d)`.
 
     Parameters
     ----------
     estimate : float or array_like
-        Observed ratio(s), > 0.
+        Observed ratio(s), > 0 (a difference ``d`` for ``measure="smd"``).
     lower, upper : float or array_like, optional
         Confidence limits; give both or neither.
-    measure : {"rr", "or", "hr"}, default "rr"
-        Risk ratio, odds ratio or hazard ratio.
+    measure : {"rr", "or", "hr", "smd"}, default "rr"
+        Risk ratio, odds ratio, hazard ratio or standardised mean difference.
     rare_outcome : bool, default True
         Whether the outcome is rare (then OR and HR approximate the RR directly).
+    true_value : float, default 1.0
+        The risk ratio the confounder would have to move the estimate to.
+    se : float or array_like, optional
+        ``measure="smd"`` only: standard error of ``d``; the risk ratio limits are then
+        :math:`\exp(0.91\,d \pm 1.78\,se)`, as VanderWeele and Ding give them.
 
     Returns
     -------
     pandas.DataFrame
-        One row per estimate: ``measure, rare_outcome, estimate, lower, upper, rr_estimate,
-        e_value, e_value_limit`` (``rr_estimate`` is the risk ratio the E-value was computed
-        from; ``e_value_limit`` is NaN when no limits were given).
+        One row per estimate on the output contract: the inputs ``input_estimate,
+        input_lower, input_upper``, ``measure`` ("e_value"), ``estimate`` (the E-value of the
+        estimate), ``lower`` (the E-value of the limit closer to ``true_value``, 1 when the
+        interval contains it; this is the "E-value of the confidence interval"), ``upper``
+        (the E-value of the farther limit), ``conf_level`` (nan: the level of the given
+        limits is not known), ``method``, ``per``, then ``rr_estimate`` (the risk ratio the
+        E-value was computed from), ``e_value_limit`` (= ``lower``), ``true_value``.
 
     References
     ----------
     .. [1] VanderWeele TJ, Ding P (2017). Sensitivity analysis in observational research:
        introducing the E-value. Annals of Internal Medicine 167(4):268-274.
+       https://doi.org/10.7326/M16-2607
 
     Examples
     --------
-    >>> e_value(3.9, 1.8, 8.7)[["e_value", "e_value_limit"]].round(2)
-       e_value  e_value_limit
-    0     7.26           3.00
+    >>> e_value(3.9, 1.8, 8.7)[["estimate", "lower", "e_value_limit"]].round(2)
+       estimate  lower  e_value_limit
+    0      7.26    3.0            3.0
+    >>> e_value(0.8, 0.71, 0.91, true_value=1.2)[["estimate", "lower"]].round(3)
+       estimate  lower
+    0     2.366  1.967
     """
     caller = "e_value"
     check_method(measure, E_VALUE_MEASURES, caller=caller, name="measure")
     if not isinstance(rare_outcome, (bool, np.bool_)):
         raise TypeError(f"{caller}: 'rare_outcome' must be True or False, got {rare_outcome!r}.")
-    est = as_float_array(np.atleast_1d(estimate), name="estimate", caller=caller,
-                         allow_zero=False)
+    true_value = check_positive_number(true_value, name="true_value", caller=caller)
     if (lower is None) != (upper is None):
         raise ValueError(f"{caller}: give both 'lower' and 'upper' confidence limits, or "
                          "neither.")
-    if lower is not None:
-        lo = as_float_array(np.atleast_1d(lower), name="lower", caller=caller, allow_zero=False)
-        hi = as_float_array(np.atleast_1d(upper), name="upper", caller=caller, allow_zero=False)
-        try:
-            est, lo, hi = np.broadcast_arrays(est, lo, hi)
-        except ValueError:
-            raise ValueError(f"{caller}: 'estimate', 'lower' and 'upper' must have the same "
-                             "length.") from None
+    if se is not None and measure != "smd":
+        raise ValueError(f"{caller}: 'se' applies to measure='smd' only (got {measure!r}).")
+    est, lo, hi = _e_value_inputs(estimate, lower, upper, se, measure, caller)
+    try:
+        arrays = np.broadcast_arrays(est, *(() if lo is None else (lo, hi)))
+    except ValueError:
+        raise ValueError(f"{caller}: 'estimate', 'lower' and 'upper' must have the same "
+                         "length.") from None
+    est = arrays[0]
+    if lo is not None:
+        lo, hi = arrays[1], arrays[2]
         bad = (lo > est) | (hi < est)
         if bad.any():
             raise ValueError(f"{caller}: each estimate must lie between its limits; it does "
                              f"not at {describe_rows(bad)}.")
-    else:
-        lo = hi = np.full(est.shape, np.nan)
-    rr = _to_rr(est, measure, bool(rare_outcome))
-    e = _e_of_rr(rr)
-    limit = np.full(est.shape, np.nan)
-    if lower is not None:
-        rr_lo, rr_hi = _to_rr(lo, measure, bool(rare_outcome)), _to_rr(hi, measure,
-                                                                         bool(rare_outcome))
+    rare = bool(rare_outcome)
+    rr = _to_rr(est, measure, rare)
+    e = _e_of_rr(rr / true_value)
+    near = far = np.full(est.shape, np.nan)
+    if lo is not None:
+        rr_lo, rr_hi = _to_rr(lo, measure, rare) / true_value, _to_rr(hi, measure,
+                                                                        rare) / true_value
         crosses = (rr_lo <= 1) & (rr_hi >= 1)
-        near = np.where(rr >= 1, rr_lo, rr_hi)
-        limit = np.where(crosses, 1.0, _e_of_rr(near))
-    return pd.DataFrame({"measure": measure, "rare_outcome": bool(rare_outcome),
-                         "estimate": est, "lower": lo, "upper": hi, "rr_estimate": rr,
-                         "e_value": e, "e_value_limit": limit})
+        above = rr / true_value >= 1
+        near = np.where(crosses, 1.0, _e_of_rr(np.where(above, rr_lo, rr_hi)))
+        far = _e_of_rr(np.where(above, rr_hi, rr_lo))
+    bad = ~np.isfinite(e)
+    if bad.any():
+        raise ValueError(f"{caller}: the E-value overflows at {describe_rows(bad)} (estimate "
+                         "too far from the null to be represented); check the estimate.")
+    nan = np.full(est.shape, np.nan)
+    return contract_frame(
+        {"input_estimate": est, "input_lower": nan if lo is None else lo,
+         "input_upper": nan if hi is None else hi}, measure="e_value", estimate=e,
+        lower=near, upper=far, conf_level=np.nan, method=f"vanderweele-ding-{measure}",
+        extra={"rr_estimate": rr, "e_value_limit": near, "true_value": true_value})
 
 
 def _check_se_sp(sensitivity, specificity, *, caller: str) -> tuple[float, float]:
@@ -147,50 +205,162 @@ def _check_se_sp(sensitivity, specificity, *, caller: str) -> tuple[float, float
     return se, sp
 
 
-def correct_misclassification(observed, n, *, sensitivity, specificity) -> np.ndarray:
-    r"""Expected true number of cases behind an observed, misclassified count.
+def _pair(value, name, caller):
+    """A (group 1, group 2) pair of probabilities from one number or two."""
+    if value is None:
+        raise TypeError(f"{caller}: give '{name}' (one number, or a pair for the two groups).")
+    if isinstance(value, (tuple, list, np.ndarray)):
+        if len(value) != 2:
+            raise ValueError(f"{caller}: '{name}' must be one number or a pair, got "
+                             f"{len(value)} values.")
+        return tuple(check_probability(v, name=name, caller=caller) for v in value)
+    v = check_probability(value, name=name, caller=caller)
+    return v, v
 
-    If the diagnosis has sensitivity :math:`Se` and specificity :math:`Sp`, the expected
-    observed count among :math:`n` persons with :math:`T` true cases is
-    :math:`Se\,T + (1 - Sp)(n - T)`; solving for :math:`T` gives the corrected count
 
-    .. math:: \hat T = \frac{O - (1 - Sp)\,n}{Se + Sp - 1},
+def _corrected_counts(observed, n, se, sp):
+    """Expected true positives behind ``observed`` of ``n`` given Se and Sp."""
+    return (observed - (1 - sp) * n) / (se + sp - 1)
 
-    unbiased for :math:`T` (its expectation over the misclassification is exactly :math:`T`).
+
+def correct_misclassification(*counts, sensitivity=None, specificity=None,
+                              misclassified="outcome", method="sensitivity-specificity",
+                              ppv=None, npv=None, conf_level=0.95) -> pd.DataFrame:
+    r"""Correct counts, or a 2x2 table, for a misclassified outcome or exposure.
+
+    Two forms:
+
+    * ``correct_misclassification(observed, n, sensitivity=, specificity=)``: the expected
+      true number of cases behind an observed count. With :math:`Se` and :math:`Sp` of the
+      diagnosis, :math:`E[O] = Se\,T + (1 - Sp)(n - T)`, so
+      :math:`\hat T = (O - (1 - Sp)\,n) / (Se + Sp - 1)` [1]_.
+    * ``correct_misclassification(a, b, c, d, misclassified=..., ...)``: the 2x2 table
+      (exposed cases, exposed non-cases, unexposed cases, unexposed non-cases) corrected,
+      with the corrected risk ratio and odds ratio. ``misclassified="outcome"``: cases are
+      corrected within each exposure group, ``sensitivity`` and ``specificity`` given as
+      (exposed, unexposed) pairs. ``misclassified="exposure"``: exposure is corrected
+      within cases and within non-cases, pairs given as (cases, non-cases); the odds ratio
+      gets Chu et al.'s (2006) interval [2]_. ``method="predictive-values"`` (exposure only)
+      corrects with ``ppv`` and ``npv`` pairs (cases, non-cases) instead: true exposed
+      cases :math:`= PPV\,a + (1 - NPV)\,c` [3]_. A single number applies to both groups
+      (non-differential misclassification).
 
     Parameters
     ----------
-    observed : float or array_like
-        Observed number of (diagnosed) cases.
-    n : float or array_like
-        Number of persons the count comes from.
-    sensitivity, specificity : float
-        Of the diagnosis; their sum must exceed 1.
+    *counts : float or array_like
+        ``observed, n`` or ``a, b, c, d``.
+    sensitivity, specificity : float or pair of float
+        Of the classification; their sum must exceed 1.
+    misclassified : {"outcome", "exposure"}, default "outcome"
+        Which variable is misclassified (2x2 form).
+    method : {"sensitivity-specificity", "predictive-values"}
+        How the misclassification is described.
+    ppv, npv : float or pair of float, optional
+        Predictive values for ``method="predictive-values"``.
+    conf_level : float, default 0.95
+        Level of the corrected odds ratio's interval (exposure, sensitivity-specificity).
 
     Returns
     -------
-    numpy.ndarray
-        Corrected counts; negative when the observed count is below the false positives
-        expected from the specificity alone (a sign that the specificity is too low).
+    pandas.DataFrame
+        Counts form: ``observed, n``, ``measure`` ("corrected_count"), ``estimate`` (the
+        corrected count; negative when the observed count is below the false positives
+        expected from the specificity alone), ``lower``/``upper`` nan, ``conf_level``,
+        ``method``, ``per``. Table form: ``a, b, c, d``, rows ``risk_ratio`` and
+        ``odds_ratio`` of the corrected table, then ``a_corrected`` ... ``d_corrected``.
 
     References
     ----------
     .. [1] Lash TL, Fox MP, Fink AK (2009). Applying Quantitative Bias Analysis to
-       Epidemiologic Data. Springer, New York.
+       Epidemiologic Data. New York: Springer. Chapter 6.
+    .. [2] Chu H, Wang Z, Cole SR, Greenland S (2006). Sensitivity analysis of
+       misclassification: a graphical and a Bayesian approach. Annals of Epidemiology
+       16(11):834-841. https://doi.org/10.1016/j.annepidem.2006.04.001
+    .. [3] Marshall RJ (1990). Validation study methods for estimating exposure proportions
+       and odds ratios with misclassified data. Journal of Clinical Epidemiology
+       43(9):941-947.
 
     Examples
     --------
-    >>> round(float(correct_misclassification(89, 1000, sensitivity=0.8, specificity=0.99)), 6)
-    100.0
+    >>> correct_misclassification(89, 1000, sensitivity=0.8, specificity=0.99)[
+    ...     "estimate"].round(6).tolist()
+    [100.0]
+    >>> t = correct_misclassification(215, 668, 1449, 4296, misclassified="exposure",
+    ...                               sensitivity=0.78, specificity=0.99)
+    >>> t[["measure", "estimate"]].round(4)
+          measure  estimate
+    0  risk_ratio    0.9614
+    1  odds_ratio    0.9491
     """
     caller = "correct_misclassification"
-    se, sp = _check_se_sp(sensitivity, specificity, caller=caller)
-    obs = as_float_array(observed, name="observed", caller=caller)
-    n = as_float_array(n, name="n", caller=caller)
-    bad = np.broadcast_to(obs > n, np.broadcast_shapes(obs.shape, n.shape))
-    if bad.any():
-        raise ValueError(f"{caller}: 'observed' exceeds 'n' at {describe_rows(bad)}.")
-    return (obs - (1 - sp) * n) / (se + sp - 1)
+    method = check_method(method, ("sensitivity-specificity", "predictive-values"),
+                          caller=caller)
+    if len(counts) == 2:
+        if method != "sensitivity-specificity":
+            raise ValueError(f"{caller}: method={method!r} needs a 2x2 table (a, b, c, d).")
+        se, sp = _check_se_sp(sensitivity, specificity, caller=caller)
+        obs = as_float_array(counts[0], name="observed", caller=caller)
+        n = as_float_array(counts[1], name="n", caller=caller)
+        obs, n = np.broadcast_arrays(np.atleast_1d(obs), np.atleast_1d(n))
+        bad = obs > n
+        if bad.any():
+            raise ValueError(f"{caller}: 'observed' exceeds 'n' at {describe_rows(bad)}.")
+        return contract_frame({"observed": obs, "n": n}, measure="corrected_count",
+                              estimate=_corrected_counts(obs, n, se, sp), lower=np.nan,
+                              upper=np.nan, conf_level=np.nan, method=method, space=None)
+    if len(counts) != 4:
+        raise TypeError(f"{caller}: give two counts (observed, n) or four (a, b, c, d), got "
+                        f"{len(counts)}.")
+    check_method(misclassified, MISCLASSIFIED, caller=caller, name="misclassified")
+    return _corrected_table(counts, misclassified, method, sensitivity, specificity, ppv,
+                            npv, conf_level, caller)
+
+
+def _corrected_table(counts, misclassified, method, sensitivity, specificity, ppv, npv,
+                     conf_level, caller):
+    a, b, c, d = (float(as_float_array(v, name=k, caller=caller).ravel()[0])
+                  for k, v in zip("abcd", counts, strict=True))
+    z = stats.norm.isf((1 - check_conf_level(conf_level, caller=caller)) / 2)
+    lo_or = hi_or = np.nan
+    if method == "predictive-values":
+        if misclassified != "exposure":
+            raise ValueError(f"{caller}: method='predictive-values' corrects a misclassified "
+                             "exposure; pass misclassified='exposure'.")
+        (p1, p0), (q1, q0) = _pair(ppv, "ppv", caller), _pair(npv, "npv", caller)
+        a_t, b_t = p1 * a + (1 - q1) * c, p0 * b + (1 - q0) * d
+        c_t, d_t = a + c - a_t, b + d - b_t
+    else:
+        (se1, se0), (sp1, sp0) = (_pair(sensitivity, "sensitivity", caller),
+                                  _pair(specificity, "specificity", caller))
+        for se, sp in ((se1, sp1), (se0, sp0)):
+            _check_se_sp(se, sp, caller=caller)
+        if misclassified == "outcome":  # cases within exposure groups (exposed, unexposed)
+            a_t = _corrected_counts(a, a + b, se1, sp1)
+            c_t = _corrected_counts(c, c + d, se0, sp0)
+            b_t, d_t = a + b - a_t, c + d - c_t
+        else:  # exposure within cases and within non-cases
+            m1, m0 = a + c, b + d
+            a_t = _corrected_counts(a, m1, se1, sp1)
+            b_t = _corrected_counts(b, m0, se0, sp0)
+            c_t, d_t = m1 - a_t, m0 - b_t
+            var = (m1 * a * c * (se1 + sp1 - 1) ** 2 / ((m1 * se1 - a) ** 2
+                                                         * (m1 * sp1 - c) ** 2)
+                   + m0 * b * d * (se0 + sp0 - 1) ** 2 / ((m0 * se0 - b) ** 2
+                                                           * (m0 * sp0 - d) ** 2))
+            log_or = np.log(a_t * d_t / (b_t * c_t))
+            lo_or, hi_or = np.exp(log_or - z * np.sqrt(var)), np.exp(log_or + z * np.sqrt(var))
+    cells = np.array([a_t, b_t, c_t, d_t])
+    if (cells <= 0).any():
+        raise ValueError(f"{caller}: these bias parameters give corrected cells "
+                         f"{np.round(cells, 3).tolist()} (a, b, c, d), some not positive: they "
+                         "are incompatible with the data; check sensitivity and specificity.")
+    rr = (a_t / (a_t + b_t)) / (c_t / (c_t + d_t))
+    odds = a_t * d_t / (b_t * c_t)
+    return contract_frame(
+        {k: [v, v] for k, v in zip("abcd", (a, b, c, d), strict=True)},
+        measure=["risk_ratio", "odds_ratio"], estimate=[rr, odds], lower=[np.nan, lo_or],
+        upper=[np.nan, hi_or], conf_level=conf_level, method=f"{misclassified}-{method}",
+        extra={f"{k}_corrected": [v, v] for k, v in zip("abcd", cells, strict=True)})
 
 
 def misclassify_outcome(data, *, outcome="case", sensitivity, specificity, rng=None,

@@ -249,6 +249,9 @@ def sobol(func, distributions=None, *, n=4096, conf_level=0.95, n_resamples=999,
         distributions = default_distributions(base=base)
     dists = check_distributions(distributions, caller=caller)
     names = list(dists)
+    if len(names) < 2:
+        raise ValueError(f"{caller}: 'distributions' must give at least two parameters (got "
+                         f"{names}); with one input both of its indices are 1 by definition.")
     if isinstance(func, str) or not callable(func) or hasattr(func, "evaluate"):
         from lems_epi.sensitivity.outputs import frame_function
 
