@@ -23,32 +23,32 @@ def _hand(rr):
 
 @pytest.mark.parametrize("rr", [1.0, 1.2, 2.0, 3.9, 10.0, 0.5, 0.25])
 def test_e_value_matches_the_published_formula(rr):
-    got = e_value(rr)["e_value"].item()
+    got = e_value(rr)["estimate"].item()
     assert got == pytest.approx(_hand(rr), rel=1e-12)
 
 
 def test_e_value_worked_example_of_the_paper():
     # Ann Intern Med 2017: RR 3.9 (95% CI 1.8 to 8.7) -> E-values 7.26 and 3.0
     r = e_value(3.9, 1.8, 8.7)
-    assert r["e_value"].item() == pytest.approx(3.9 + math.sqrt(3.9 * 2.9), rel=1e-12)
-    assert r["e_value"].item() == pytest.approx(7.26, abs=0.005)
+    assert r["estimate"].item() == pytest.approx(3.9 + math.sqrt(3.9 * 2.9), rel=1e-12)
+    assert r["estimate"].item() == pytest.approx(7.26, abs=0.005)
     assert r["e_value_limit"].item() == pytest.approx(3.0, rel=1e-12)
 
 
 def test_e_value_protective_uses_upper_limit_and_null_interval_gives_one():
     r = e_value([0.5, 1.5], [0.3, 0.9], [0.8, 2.5])
-    assert r["e_value"].tolist() == pytest.approx([_hand(0.5), _hand(1.5)], rel=1e-12)
+    assert r["estimate"].tolist() == pytest.approx([_hand(0.5), _hand(1.5)], rel=1e-12)
     assert r["e_value_limit"].tolist() == pytest.approx([_hand(1 / 0.8), 1.0], rel=1e-12)
 
 
 def test_e_value_odds_ratio_rare_and_common():
     rare = e_value(2.5, measure="or")
-    assert rare["e_value"].item() == pytest.approx(_hand(2.5), rel=1e-12)
+    assert rare["estimate"].item() == pytest.approx(_hand(2.5), rel=1e-12)
     common = e_value(2.5, measure="or", rare_outcome=False)
-    assert common["e_value"].item() == pytest.approx(_hand(math.sqrt(2.5)), rel=1e-12)
+    assert common["estimate"].item() == pytest.approx(_hand(math.sqrt(2.5)), rel=1e-12)
     hr = e_value(2.0, measure="hr", rare_outcome=False)
     rr = (1 - 0.5 ** math.sqrt(2.0)) / (1 - 0.5 ** math.sqrt(0.5))
-    assert hr["e_value"].item() == pytest.approx(_hand(rr), rel=1e-12)
+    assert hr["estimate"].item() == pytest.approx(_hand(rr), rel=1e-12)
 
 
 def test_e_value_rejects_bad_input():
@@ -65,8 +65,9 @@ def test_e_value_rejects_bad_input():
 def test_correction_is_exact_on_expected_counts():
     t, n, se, sp = 120.0, 5000.0, 0.85, 0.995
     expected_observed = se * t + (1 - sp) * (n - t)
-    assert correct_misclassification(expected_observed, n, sensitivity=se,
-                                     specificity=sp) == pytest.approx(t, rel=1e-12)
+    res = correct_misclassification(expected_observed, n, sensitivity=se, specificity=sp)
+    assert res["estimate"].item() == pytest.approx(t, rel=1e-12)
+    assert res["measure"].item() == "corrected_count"
 
 
 def test_correction_recovers_true_count_in_expectation(rng):
@@ -76,7 +77,8 @@ def test_correction_recovers_true_count_in_expectation(rng):
     for g in rng.spawn(400):
         obs = misclassify_outcome(truth, sensitivity=se, specificity=sp, rng=g)
         corrected.append(correct_misclassification(obs["observed_case"].sum(), n,
-                                                   sensitivity=se, specificity=sp))
+                                                   sensitivity=se, specificity=sp)[
+            "estimate"].item())
     corrected = np.asarray(corrected, dtype=float)
     # sd of one corrected count: sqrt(var(O)) / (se + sp - 1)
     var_o = t * se * (1 - se) + (n - t) * sp * (1 - sp)
@@ -140,3 +142,53 @@ def test_misclassification_rejects_bad_input():
     with pytest.raises(TypeError, match="sensitivity"):
         outcome_misclassification(pd.DataFrame({"observed_case": [1, 0]}),
                                   sensitivity="high", specificity=0.9)
+
+
+def test_e_value_limits_are_e_values_on_the_contract():
+    """lower/upper hold the E-values of the near and far limits (not the input limits)."""
+    from lems_epi.stats.contract import check_contract
+
+    r = e_value([3.9, 0.5], [1.8, 0.3], [8.7, 0.8])
+    check_contract(r)
+    assert r["lower"].tolist() == pytest.approx([_hand(1.8), _hand(1 / 0.8)], rel=1e-12)
+    assert r["upper"].tolist() == pytest.approx([_hand(8.7), _hand(1 / 0.3)], rel=1e-12)
+    assert r["input_lower"].tolist() == [1.8, 0.3]
+
+
+def test_e_value_non_null_true_value_and_smd():
+    """VanderWeele and Ding (2017): against a true RR the ratio RR/RR_true takes RR's place;
+    an SMD d gives RR = exp(0.91 d) with limits exp(0.91 d -/+ 1.78 se)."""
+    r = e_value(0.8, 0.71, 0.91, true_value=1.2)
+    assert r["estimate"].item() == pytest.approx(_hand(1.2 / 0.8), rel=1e-12)
+    assert r["lower"].item() == pytest.approx(_hand(1.2 / 0.91), rel=1e-12)
+    s = e_value(-0.42, measure="smd", se=0.14)
+    assert s["rr_estimate"].item() == pytest.approx(math.exp(0.91 * -0.42), rel=1e-12)
+    assert s["lower"].item() == pytest.approx(_hand(math.exp(0.91 * -0.42 + 1.78 * 0.14)),
+                                              rel=1e-12)
+    with pytest.raises(ValueError, match="overflows"):
+        e_value(1e200)
+
+
+def test_exposure_misclassification_by_hand():
+    """Lash, Fox and Fink (2009, ch. 6): exposure corrected within cases and non-cases;
+    with perfect classification nothing changes; predictive values (Marshall 1990)."""
+    a, b, c, d = 215, 668, 1449, 4296
+    same = correct_misclassification(a, b, c, d, misclassified="exposure",
+                                     sensitivity=1.0, specificity=1.0)
+    assert same["a_corrected"].iloc[0] == a
+    assert same["estimate"].iloc[0] == pytest.approx((a / (a + b)) / (c / (c + d)))
+    r = correct_misclassification(a, b, c, d, misclassified="exposure",
+                                  sensitivity=(0.78, 0.78), specificity=(0.99, 0.99))
+    a_t = (a - 0.01 * (a + c)) / 0.77
+    b_t = (b - 0.01 * (b + d)) / 0.77
+    c_t, d_t = a + c - a_t, b + d - b_t
+    assert r["estimate"].iloc[1] == pytest.approx(a_t * d_t / (b_t * c_t), rel=1e-12)
+    pv = correct_misclassification(599, 31175, 4978, 391851, misclassified="exposure",
+                                   method="predictive-values", ppv=(0.65, 0.74),
+                                   npv=(1.0, 0.98))
+    a_t, b_t = 0.65 * 599, 0.74 * 31175 + 0.02 * 391851
+    c_t, d_t = 599 + 4978 - a_t, 31175 + 391851 - b_t
+    assert pv["estimate"].iloc[0] == pytest.approx((a_t / (a_t + b_t)) / (c_t / (c_t + d_t)))
+    with pytest.raises(ValueError, match="not positive"):
+        correct_misclassification(a, b, c, d, misclassified="exposure", sensitivity=0.5,
+                                  specificity=0.6)

@@ -1,4 +1,5 @@
-"""Tests of lems_epi.stats.compare against R reference values, invariants and exact coverage."""
+"""Tests of the two-group comparisons (rate_comparison, risk_comparison, odds_ratios) against R
+reference values, invariants and exact coverage."""
 
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class TestRateRatioR:
 
     def test_exact(self, rr_ref):
         res = le.rate_ratio(*_rate_args(rr_ref), method="exact")
-        assert_allclose(res["rate_ratio"], rr_ref["rate_ratio"], rtol=1e-8)
+        assert_allclose(res["estimate"], rr_ref["rate_ratio"], rtol=1e-8)
         assert_allclose(res["lower"], rr_ref["exact_lower"], rtol=1e-8, atol=1e-14)
         assert_allclose(res["upper"], rr_ref["exact_upper"], rtol=1e-8)
         assert (res["method"] == "exact").all()
@@ -94,7 +95,9 @@ class TestRateRatioR:
     def test_columns(self, rr_ref):
         res = le.rate_ratio(10, 1000, 20, 3000)
         assert list(res.columns) == ["events_a", "person_time_a", "events_b", "person_time_b",
-                                     "rate_ratio", "lower", "upper", "conf_level", "method"]
+                                     "measure", "estimate", "lower", "upper", "conf_level",
+                                     "method", "per", "statistic", "p_value", "alternative"]
+        assert res["measure"].iloc[0] == "rate_ratio"
         assert len(res) == 1
 
 
@@ -104,11 +107,11 @@ def test_rate_difference_wald_by_hand():
     rd = np.array([10 / 1000 - 20 / 3000, 41 / 2.1e6 - 17 / 2.4e6])
     se = np.sqrt(np.array([10 / 1000**2 + 20 / 3000**2, 41 / 2.1e6**2 + 17 / 2.4e6**2]))
     z = stats.norm.isf(0.05)
-    assert_allclose(res["rate_difference"], rd, rtol=1e-12)
+    assert_allclose(res["estimate"], rd, rtol=1e-12)
     assert_allclose(res["lower"], rd - z * se, rtol=1e-12)
     assert_allclose(res["upper"], rd + z * se, rtol=1e-12)
     scaled = le.rate_difference(41, 2.1e6, 17, 2.4e6, per=1e5)
-    assert_allclose(scaled["rate_difference"], rd[1] * 1e5, rtol=1e-12)
+    assert_allclose(scaled["estimate"], rd[1] * 1e5, rtol=1e-12)
     with pytest.warns(ZeroCellWarning, match="zero width"):
         le.rate_difference(0, 10, 0, 20)
 
@@ -131,20 +134,20 @@ class TestTwoByTwoR:
 
     def test_risk_ratio(self, tab_ref):
         res = le.risk_ratio(*_cells(tab_ref))
-        assert_allclose(res["risk_ratio"], tab_ref["risk_ratio"], rtol=1e-8)
+        assert_allclose(res["estimate"], tab_ref["risk_ratio"], rtol=1e-8)
         assert_allclose(res["lower"], tab_ref["rr_wald_lower"], rtol=1e-8)
         assert_allclose(res["upper"], tab_ref["rr_wald_upper"], rtol=1e-8)
 
     def test_odds_ratio_wald(self, tab_ref):
         res = le.odds_ratio(*_cells(tab_ref), method="wald")
-        assert_allclose(res["odds_ratio"], tab_ref["odds_ratio"], rtol=1e-8)
+        assert_allclose(res["estimate"], tab_ref["odds_ratio"], rtol=1e-8)
         assert_allclose(res["lower"], tab_ref["or_wald_lower"], rtol=1e-8)
         assert_allclose(res["upper"], tab_ref["or_wald_upper"], rtol=1e-8)
 
     def test_odds_ratio_fisher_against_r(self, tab_ref):
         """fisher.test finds the conditional MLE and limits with uniroot: 1e-2."""
         res = le.odds_ratio(*_cells(tab_ref), method="fisher")
-        assert_allclose(res["odds_ratio"], tab_ref["or_conditional_mle"], rtol=1e-2)
+        assert_allclose(res["estimate"], tab_ref["or_conditional_mle"], rtol=1e-2)
         assert_allclose(res["lower"], tab_ref["or_fisher_lower"], rtol=1e-2)
         assert_allclose(res["upper"], tab_ref["or_fisher_upper"], rtol=1e-2)
 
@@ -155,8 +158,8 @@ class TestTwoByTwoR:
                              strict=True):
             ref = scipy_odds_ratio([[row.a, row.b], [row.c, row.d]], kind="conditional")
             ci = ref.confidence_interval(0.95)
-            assert f.odds_ratio == pytest.approx(ref.statistic, rel=1e-8)
-            assert m.odds_ratio == pytest.approx(ref.statistic, rel=1e-8)
+            assert f.estimate == pytest.approx(ref.statistic, rel=1e-8)
+            assert m.estimate == pytest.approx(ref.statistic, rel=1e-8)
             assert f.lower == pytest.approx(ci.low, rel=1e-8)
             assert f.upper == pytest.approx(ci.high, rel=1e-8)
 
@@ -177,34 +180,38 @@ class TestTwoByTwoR:
 
     def test_risk_difference(self, tab_ref):
         res = le.risk_difference(*_cells(tab_ref))
-        assert_allclose(res["risk_difference"], tab_ref["risk_difference"], rtol=1e-8,
+        assert_allclose(res["estimate"], tab_ref["risk_difference"], rtol=1e-8,
                         atol=1e-14)
         assert_allclose(res["lower"], tab_ref["rd_wald_lower"], rtol=1e-8)
         assert_allclose(res["upper"], tab_ref["rd_wald_upper"], rtol=1e-8)
 
     def test_attributable_fractions(self, tab_ref):
         res = le.attributable_fraction(*_cells(tab_ref))
-        assert_allclose(res["af_exposed"], tab_ref["af_exposed"], rtol=1e-8, atol=1e-14)
-        assert_allclose(res["af_population"], tab_ref["paf"], rtol=1e-8, atol=1e-14)
+        afe = res[res["measure"] == "attributable_fraction_exposed"].reset_index(drop=True)
+        paf = res[res["measure"] == "population_attributable_fraction"].reset_index(drop=True)
+        assert_allclose(afe["estimate"], tab_ref["af_exposed"], rtol=1e-8, atol=1e-14)
+        assert_allclose(paf["estimate"], tab_ref["paf"], rtol=1e-8, atol=1e-14)
         rr = le.risk_ratio(*_cells(tab_ref))
-        assert_allclose(res["af_exposed_lower"], 1 - 1 / rr["lower"], rtol=1e-12)
-        assert_allclose(res["af_exposed_upper"], 1 - 1 / rr["upper"], rtol=1e-12)
-        assert list(res.columns) == ["a", "b", "c", "d", "af_exposed", "af_exposed_lower",
-                                     "af_exposed_upper", "af_population",
-                                     "af_population_lower", "af_population_upper",
-                                     "conf_level", "method"]
+        assert_allclose(afe["lower"], 1 - 1 / rr["lower"], rtol=1e-12)
+        assert_allclose(afe["upper"], 1 - 1 / rr["upper"], rtol=1e-12)
+        assert res["measure"].tolist()[:2] == ["attributable_fraction_exposed",
+                                               "population_attributable_fraction"]
+
+
+def _paf(res):
+    return res[res["measure"] == "population_attributable_fraction"].reset_index(drop=True)
 
 
 def test_population_af_interval_matches_walter_compact_form():
     """Walter (1976): Var[log(1 - PAF)] = (b + PAF (a + d)) / (N c), a second form."""
     a, b, c, d = np.array([46, 12, 30, 7]), np.array([29, 88, 70, 300]), \
         np.array([3, 5, 30, 4]), np.array([18, 95, 70, 900])
-    res = le.attributable_fraction(a, b, c, d)
+    res = _paf(le.attributable_fraction(a, b, c, d))
     n = a + b + c + d
-    paf = res["af_population"].to_numpy()
+    paf = res["estimate"].to_numpy()
     se = np.sqrt((b + paf * (a + d)) / (n * c))
-    assert_allclose(res["af_population_lower"], 1 - (1 - paf) * np.exp(Z95 * se), rtol=1e-10)
-    assert_allclose(res["af_population_upper"], 1 - (1 - paf) * np.exp(-Z95 * se), rtol=1e-10)
+    assert_allclose(res["lower"], 1 - (1 - paf) * np.exp(Z95 * se), rtol=1e-10)
+    assert_allclose(res["upper"], 1 - (1 - paf) * np.exp(-Z95 * se), rtol=1e-10)
 
 
 def test_population_af_interval_coverage_by_simulation(rng):
@@ -213,9 +220,8 @@ def test_population_af_interval_coverage_by_simulation(rng):
     true_paf = 1 - 0.05 / (0.06 + 0.035)
     reps = 4000
     tables = rng.multinomial(2000, probs, size=reps)
-    res = le.attributable_fraction(*tables.T)
-    cover = ((res["af_population_lower"] <= true_paf)
-             & (true_paf <= res["af_population_upper"])).mean()
+    res = _paf(le.attributable_fraction(*tables.T))
+    cover = ((res["lower"] <= true_paf) & (true_paf <= res["upper"])).mean()
     assert abs(cover - 0.95) < 3 * np.sqrt(0.95 * 0.05 / reps)
 
 
@@ -228,11 +234,11 @@ def test_rate_ratio_swap_inverts(method):
                                                                                  3000, 80]
     ab = le.rate_ratio(xa, ta, xb, tb, method=method)
     ba = le.rate_ratio(xb, tb, xa, ta, method=method)
-    assert_allclose(ab["rate_ratio"], 1 / ba["rate_ratio"], rtol=1e-12)
+    assert_allclose(ab["estimate"], 1 / ba["estimate"], rtol=1e-12)
     assert_allclose(ab["lower"], 1 / ba["upper"], rtol=1e-8)
     assert_allclose(ab["upper"], 1 / ba["lower"], rtol=1e-8)
-    assert (ab["lower"] <= ab["rate_ratio"]).all()
-    assert (ab["rate_ratio"] <= ab["upper"]).all()
+    assert (ab["lower"] <= ab["estimate"]).all()
+    assert (ab["estimate"] <= ab["upper"]).all()
 
 
 @pytest.mark.parametrize("method", ["wald", "fisher", "mid-p"])
@@ -240,7 +246,7 @@ def test_odds_ratio_swap_inverts(method):
     a, b, c, d = [46, 12, 1, 30], [29, 88, 999, 70], [3, 5, 1, 30], [18, 95, 9999, 70]
     ab = le.odds_ratio(a, b, c, d, method=method)
     ba = le.odds_ratio(c, d, a, b, method=method)
-    assert_allclose(ab["odds_ratio"], 1 / ba["odds_ratio"], rtol=1e-6)
+    assert_allclose(ab["estimate"], 1 / ba["estimate"], rtol=1e-6)
     assert_allclose(ab["lower"], 1 / ba["upper"], rtol=1e-6)
     assert_allclose(ab["upper"], 1 / ba["lower"], rtol=1e-6)
 
@@ -248,10 +254,10 @@ def test_odds_ratio_swap_inverts(method):
 def test_risk_ratio_and_difference_swap():
     a, b, c, d = [46, 12, 1], [29, 88, 999], [3, 5, 1], [18, 95, 9999]
     ab, ba = le.risk_ratio(a, b, c, d), le.risk_ratio(c, d, a, b)
-    assert_allclose(ab["risk_ratio"], 1 / ba["risk_ratio"], rtol=1e-12)
+    assert_allclose(ab["estimate"], 1 / ba["estimate"], rtol=1e-12)
     assert_allclose(ab["lower"], 1 / ba["upper"], rtol=1e-12)
     rd_ab, rd_ba = le.risk_difference(a, b, c, d), le.risk_difference(c, d, a, b)
-    assert_allclose(rd_ab["risk_difference"], -rd_ba["risk_difference"], rtol=1e-12)
+    assert_allclose(rd_ab["estimate"], -rd_ba["estimate"], rtol=1e-12)
     assert_allclose(rd_ab["lower"], -rd_ba["upper"], rtol=1e-12)
 
 
@@ -304,12 +310,12 @@ def test_exact_rate_ratio_unconditional_coverage():
 
 def test_exact_methods_work_with_zero_cells():
     res = le.rate_ratio(0, 500, 6, 700)
-    assert res["rate_ratio"].iloc[0] == 0
+    assert res["estimate"].iloc[0] == 0
     assert res["lower"].iloc[0] == 0
     assert np.isfinite(res["upper"].iloc[0])
     for method in ("fisher", "mid-p"):
         out = le.odds_ratio(0, 20, 6, 14, method=method)
-        assert out["odds_ratio"].iloc[0] == 0
+        assert out["estimate"].iloc[0] == 0
         assert out["lower"].iloc[0] == 0
         assert 0 < out["upper"].iloc[0] < np.inf
 
@@ -317,36 +323,35 @@ def test_exact_methods_work_with_zero_cells():
 def test_infinite_exact_results_warn():
     with pytest.warns(ZeroCellWarning, match="infinite"):
         res = le.rate_ratio(6, 700, 0, 500)
-    assert np.isinf(res["rate_ratio"].iloc[0])
+    assert np.isinf(res["estimate"].iloc[0])
     assert np.isinf(res["upper"].iloc[0])
     assert res["lower"].iloc[0] > 0
     with pytest.warns(ZeroCellWarning, match="infinite"):
         le.odds_ratio(6, 14, 0, 20, method="fisher")
     with pytest.warns(ZeroCellWarning, match="undefined"):
         res = le.rate_ratio(0, 700, 0, 500)
-    assert res[["rate_ratio", "lower", "upper"]].isna().all(axis=None)
+    assert res[["estimate", "lower", "upper"]].isna().all(axis=None)
 
 
 def test_wald_zero_cells_warn_or_take_correction():
     with pytest.warns(ZeroCellWarning, match="correction=0.5"):
         res = le.odds_ratio(0, 20, 6, 14)
-    assert res["odds_ratio"].iloc[0] == 0
+    assert res["estimate"].iloc[0] == 0
     assert res["lower"].iloc[0] == 0
     assert np.isnan(res["upper"].iloc[0])
     fixed = le.odds_ratio([0, 46], [20, 29], [6, 3], [14, 18], correction=0.5)
-    assert_allclose(fixed["odds_ratio"], [0.5 * 14.5 / (20.5 * 6.5), 46 * 18 / (29 * 3)])
+    assert_allclose(fixed["estimate"], [0.5 * 14.5 / (20.5 * 6.5), 46 * 18 / (29 * 3)])
     se = np.sqrt(1 / 0.5 + 1 / 20.5 + 1 / 6.5 + 1 / 14.5)
-    assert fixed["upper"].iloc[0] == pytest.approx(fixed["odds_ratio"].iloc[0]
+    assert fixed["upper"].iloc[0] == pytest.approx(fixed["estimate"].iloc[0]
                                                    * np.exp(Z95 * se))
     with pytest.warns(ZeroCellWarning):
         rr = le.risk_ratio(5, 20, 0, 30)
-    assert np.isinf(rr["risk_ratio"].iloc[0])
+    assert np.isinf(rr["estimate"].iloc[0])
     assert np.isnan(rr["lower"].iloc[0])
     rr = le.risk_ratio(5, 20, 0, 30, correction=0.5)
-    assert np.isfinite(rr[["risk_ratio", "lower", "upper"]].to_numpy()).all()
-    with pytest.warns(ZeroCellWarning):
-        af = le.attributable_fraction(0, 20, 5, 30)
-    assert np.isnan(af["af_exposed"].iloc[0])
+    assert np.isfinite(rr[["estimate", "lower", "upper"]].to_numpy()).all()
+    af = le.attributable_fraction(0, 20, 5, 30)
+    assert np.isnan(af["estimate"].iloc[0])  # AF in the exposed of a = 0 is -inf: nan
 
 
 # --------------------------------------------------------------------------- bad input
@@ -371,7 +376,9 @@ def test_bad_input_raises_clear_errors():
         le.odds_ratio(1, "x", 3, 4)
     with pytest.raises(ValueError, match="'correction'"):
         le.odds_ratio(1, 2, 3, 4, correction=-1)
-    with pytest.raises(ValueError, match="Wald method only"):
+    with pytest.raises(ValueError, match="method='wald' only"):
         le.odds_ratio(1, 2, 3, 4, method="fisher", correction=0.5)
-    with pytest.raises(ValueError, match="Wald method only"):
+    with pytest.raises(ValueError, match="method='wald' only"):
         le.rate_ratio(1, 2, 3, 4, correction=0.5)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        le.odds_ratio([[1, 2]], 2, 3, 4)

@@ -55,9 +55,10 @@ class TestDanishLungCancerR:
         t = lung_fit.table
         assert_allclose(t["coef"], expected["coef"], rtol=1e-8)
         assert_allclose(t["std_err"], expected["std_err"], rtol=1e-6)
-        assert_allclose(t["z"], expected["z"], rtol=1e-6)
-        assert_allclose(t["p"], expected["p"], rtol=1e-6, atol=1e-14)
-        assert_allclose(t["irr"], expected["irr"], rtol=1e-8)
+        assert_allclose(t["statistic"], expected["z"], rtol=1e-6)
+        assert_allclose(t["p_value"], expected["p"], rtol=1e-6, atol=1e-14)
+        assert_allclose(t["estimate"], expected["irr"], rtol=1e-8)
+        assert (t["measure"] == "irr").all()
         assert_allclose(t["lower"], expected["irr_lower"], rtol=1e-6)
         assert_allclose(t["upper"], expected["irr_upper"], rtol=1e-6)
 
@@ -67,8 +68,13 @@ class TestDanishLungCancerR:
 
 
 def test_result_object(lung_fit):
-    assert list(lung_fit.table.columns) == ["term", "coef", "std_err", "z", "p", "irr",
-                                            "lower", "upper", "conf_level", "method"]
+    from lems_epi.stats.contract import check_contract
+
+    check_contract(lung_fit.table)
+    assert list(lung_fit.table.columns) == ["term", "measure", "estimate", "lower", "upper",
+                                            "conf_level", "method", "per", "statistic",
+                                            "p_value", "alternative", "coef", "std_err"]
+    assert "Coefficients" in str(lung_fit.summary())
     assert lung_fit.dispersion == pytest.approx(lung_fit.model.pearson_chi2 / 200, rel=1e-12)
     with pytest.raises(dataclasses.FrozenInstanceError):
         lung_fit.deviance = 0.0

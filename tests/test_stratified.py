@@ -10,12 +10,17 @@ from scipy import stats
 
 import lems_epi as le
 from lems_epi.exceptions import DroppedRowsWarning, ZeroCellWarning
+from lems_epi.stats.contract import check_contract
 
 DATA = Path(__file__).parent / "data"
 
-COLUMNS = ["measure", "estimate", "lower", "upper", "conf_level", "method", "crude",
-           "cmh_statistic", "cmh_p", "homogeneity_test", "homogeneity_statistic",
-           "homogeneity_p"]
+
+
+def _pooled(res, measure=0):
+    """The pooled row of a MantelHaenszelResult, with the CMH test added under its names."""
+    row = res.table.iloc[measure].copy()
+    row["cmh_statistic"], row["cmh_p"] = res.cmh_statistic, res.cmh_p
+    return row
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +45,10 @@ class TestMantelHaenszelR:
 
     def test_odds_ratio(self, mh_input, mh_expected):
         res = le.mantel_haenszel(mh_input, measure="or", homogeneity="woolf", correction=0.5)
-        assert list(res.columns) == COLUMNS
-        assert len(res) == 1
-        row = res.iloc[0]
+        check_contract(res.table)
+        assert len(res.table) == 1
+        assert res.table["statistic"].iloc[0] == res.cmh_statistic
+        row = _pooled(res)
         assert row["estimate"] == pytest.approx(mh_expected["or_mh"], rel=1e-8)
         assert row["lower"] == pytest.approx(mh_expected["or_mh_lower"], rel=1e-8)
         assert row["upper"] == pytest.approx(mh_expected["or_mh_upper"], rel=1e-8)
@@ -55,7 +61,7 @@ class TestMantelHaenszelR:
         assert row["homogeneity_test"] == "woolf"
 
     def test_risk_ratio(self, mh_input, mh_expected):
-        row = le.mantel_haenszel(mh_input, measure="rr").iloc[0]
+        row = _pooled(le.mantel_haenszel(mh_input, measure="rr"))
         assert row["estimate"] == pytest.approx(mh_expected["rr_mh"], rel=1e-8)
         assert row["lower"] == pytest.approx(mh_expected["rr_mh_lower"], rel=1e-8)
         assert row["upper"] == pytest.approx(mh_expected["rr_mh_upper"], rel=1e-8)
@@ -71,7 +77,7 @@ def test_breslow_day_by_hand(mh_input):
     """Breslow-Day statistic (no Tarone adjustment) from its definition: for each stratum the
     expected exposed-case count under the MH odds ratio solves a quadratic; the statistic is
     sum (a - A)^2 / Var(A) with Var(A) = 1 / (1/A + 1/B + 1/C + 1/D)."""
-    res = le.mantel_haenszel(mh_input).iloc[0]
+    res = _pooled(le.mantel_haenszel(mh_input))
     psi = res["estimate"]
     total = 0.0
     for r in mh_input.itertuples():
@@ -92,7 +98,7 @@ def test_rate_ratio_against_closed_form():
     written out for two strata by hand."""
     tables = pd.DataFrame({"events_a": [10, 30], "person_time_a": [1000.0, 2000.0],
                            "events_b": [4, 20], "person_time_b": [900.0, 3000.0]})
-    res = le.mantel_haenszel(tables, measure="rate_ratio").iloc[0]
+    res = _pooled(le.mantel_haenszel(tables, measure="rate_ratio"))
     r = np.array([10 * 900 / 1900, 30 * 3000 / 5000])
     s = np.array([4 * 1000 / 1900, 20 * 2000 / 5000])
     est = r.sum() / s.sum()
@@ -115,11 +121,11 @@ def test_rate_ratio_against_closed_form():
 @pytest.mark.parametrize("measure", ["or", "rr"])
 def test_one_stratum_equals_crude(measure):
     one = pd.DataFrame({"a": [46], "b": [29], "c": [3], "d": [18]})
-    res = le.mantel_haenszel(one, measure=measure, homogeneity="woolf").iloc[0]
+    res = _pooled(le.mantel_haenszel(one, measure=measure, homogeneity="woolf"))
     func = le.odds_ratio if measure == "or" else le.risk_ratio
     crude = func(46, 29, 3, 18).iloc[0]
     assert res["estimate"] == pytest.approx(res["crude"], rel=1e-12)
-    assert res["estimate"] == pytest.approx(crude.iloc[4], rel=1e-12)
+    assert res["estimate"] == pytest.approx(crude["estimate"], rel=1e-12)
     # one stratum: the RBG / Greenland-Robins variances reduce to the Woolf / Katz ones
     assert res["lower"] == pytest.approx(crude["lower"], rel=1e-10)
     assert res["upper"] == pytest.approx(crude["upper"], rel=1e-10)
@@ -129,7 +135,7 @@ def test_one_stratum_equals_crude(measure):
 
 def test_one_stratum_breslow_day_is_exactly_zero():
     one = pd.DataFrame({"a": [10], "b": [90], "c": [5], "d": [95]})
-    res = le.mantel_haenszel(one).iloc[0]
+    res = _pooled(le.mantel_haenszel(one))
     assert res["homogeneity_test"] == "breslow-day"
     assert res["homogeneity_statistic"] == 0.0
     assert np.isnan(res["homogeneity_p"])
@@ -138,17 +144,16 @@ def test_one_stratum_breslow_day_is_exactly_zero():
 def test_one_stratum_rate_ratio_equals_crude():
     one = pd.DataFrame({"events_a": [41], "person_time_a": [2.1e6], "events_b": [17],
                         "person_time_b": [2.4e6]})
-    res = le.mantel_haenszel(one, measure="rate_ratio").iloc[0]
+    res = _pooled(le.mantel_haenszel(one, measure="rate_ratio"))
     crude = le.rate_ratio(41, 2.1e6, 17, 2.4e6, method="wald").iloc[0]
     for key in ("estimate", "lower", "upper"):
-        assert res[key] == pytest.approx(crude["rate_ratio" if key == "estimate" else key],
-                                         rel=1e-10)
+        assert res[key] == pytest.approx(crude[key], rel=1e-10)
 
 
 @pytest.mark.parametrize("measure", ["or", "rr"])
 def test_pooled_within_stratum_range_when_strata_agree(mh_input, measure):
-    res = le.mantel_haenszel(mh_input, measure=measure, homogeneity="woolf").iloc[0]
-    strata = le.mantel_haenszel_strata(mh_input, measure=measure)
+    res = _pooled(le.mantel_haenszel(mh_input, measure=measure, homogeneity="woolf"))
+    strata = le.mantel_haenszel(mh_input, measure=measure).strata
     assert res["homogeneity_p"] > 0.05  # the strata agree
     assert strata["estimate"].min() <= res["estimate"] <= strata["estimate"].max()
     assert res["lower"] < res["estimate"] < res["upper"]
@@ -157,8 +162,8 @@ def test_pooled_within_stratum_range_when_strata_agree(mh_input, measure):
 def test_swapping_exposure_inverts(mh_input):
     swapped = mh_input.rename(columns={"a": "c", "b": "d", "c": "a", "d": "b"})
     for measure in ("or", "rr"):
-        ab = le.mantel_haenszel(mh_input, measure=measure).iloc[0]
-        ba = le.mantel_haenszel(swapped, measure=measure).iloc[0]
+        ab = _pooled(le.mantel_haenszel(mh_input, measure=measure))
+        ba = _pooled(le.mantel_haenszel(swapped, measure=measure))
         assert ab["estimate"] == pytest.approx(1 / ba["estimate"], rel=1e-12)
         assert ab["lower"] == pytest.approx(1 / ba["upper"], rel=1e-12)
         assert ab["cmh_statistic"] == pytest.approx(ba["cmh_statistic"], rel=1e-12)
@@ -166,12 +171,12 @@ def test_swapping_exposure_inverts(mh_input):
 
 
 def test_strata_table_keeps_labels(mh_input):
-    strata = le.mantel_haenszel_strata(mh_input, measure="rr")
+    strata = le.mantel_haenszel(mh_input, measure="rr").strata
     assert list(strata["stratum"]) == ["S1", "S2", "S3", "S4"]
-    assert list(strata.columns) == ["stratum", "a", "b", "c", "d", "estimate", "lower",
-                                    "upper", "conf_level", "method"]
+    check_contract(strata)
+    assert list(strata.columns[:5]) == ["stratum", "a", "b", "c", "d"]
     direct = le.risk_ratio(mh_input["a"], mh_input["b"], mh_input["c"], mh_input["d"])
-    assert_allclose(strata["estimate"], direct["risk_ratio"], rtol=1e-12)
+    assert_allclose(strata["estimate"], direct["estimate"], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- confounding
@@ -193,7 +198,7 @@ def test_confounded_example_crude_exceeds_adjusted(rng):
         c = rng.binomial(n0, baseline_odds[k] / (1 + baseline_odds[k]))
         rows.append({"age": ["young", "old"][k], "a": a, "b": n1 - a, "c": c, "d": n0 - c})
     tables = pd.DataFrame(rows)
-    res = le.mantel_haenszel(tables).iloc[0]
+    res = _pooled(le.mantel_haenszel(tables))
     assert res["crude"] > 2.5                         # heavily confounded
     assert res["lower"] < true_or < res["upper"]      # MH removes the confounding
     assert res["crude"] > res["upper"]
@@ -206,23 +211,23 @@ def test_uninformative_stratum_is_dropped_with_warning(mh_input):
     extra = pd.concat([mh_input, pd.DataFrame({"stratum": ["S5"], "a": [0], "b": [5],
                                                "c": [0], "d": [7]})], ignore_index=True)
     with pytest.warns(DroppedRowsWarning, match=r"rows \[4\]"):
-        res = le.mantel_haenszel(extra).iloc[0]
-    ref = le.mantel_haenszel(mh_input).iloc[0]
+        res = _pooled(le.mantel_haenszel(extra))
+    ref = _pooled(le.mantel_haenszel(mh_input))
     assert res["estimate"] == pytest.approx(ref["estimate"], rel=1e-12)
 
 
 def test_woolf_with_zero_cell_warns_or_corrects():
     tables = pd.DataFrame({"a": [5, 0], "b": [20, 15], "c": [3, 2], "d": [30, 25]})
     with pytest.warns(ZeroCellWarning, match="correction=0.5"):
-        res = le.mantel_haenszel(tables, homogeneity="woolf").iloc[0]
+        res = _pooled(le.mantel_haenszel(tables, homogeneity="woolf"))
     assert np.isnan(res["homogeneity_p"])
     assert np.isfinite(res["estimate"])
-    fixed = le.mantel_haenszel(tables, homogeneity="woolf", correction=0.5).iloc[0]
+    fixed = _pooled(le.mantel_haenszel(tables, homogeneity="woolf", correction=0.5))
     assert 0 < fixed["homogeneity_p"] <= 1
 
 
 def test_bad_input(mh_input):
-    with pytest.raises(ValueError, match=r"column\(s\) \['d'\] not found"):
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['d'\]"):
         le.mantel_haenszel(mh_input.drop(columns="d"))
     with pytest.raises(ValueError, match="'b' has negative values"):
         le.mantel_haenszel(mh_input.assign(b=[1, -1, 2, 3]))
@@ -232,8 +237,12 @@ def test_bad_input(mh_input):
         le.mantel_haenszel(mh_input, measure="hr")
     with pytest.raises(ValueError, match="breslow-day"):
         le.mantel_haenszel(mh_input, measure="rr", homogeneity="breslow-day")
-    with pytest.raises(TypeError, match="DataFrame"):
+    with pytest.raises(ValueError, match=r"shape \(K, 2, 2\)"):
         le.mantel_haenszel(mh_input.to_numpy())
+    with pytest.raises(TypeError, match="DataFrame"):
+        le.mantel_haenszel("tables")
+    with pytest.raises(ValueError, match="repeat"):
+        le.mantel_haenszel(pd.concat([mh_input, mh_input.iloc[:1]]))
     with pytest.raises(ValueError, match="person_time_a"):
         le.mantel_haenszel(mh_input, measure="rate_ratio")
 
@@ -244,15 +253,14 @@ def test_uninformative_stratum_kept_in_crude_and_nan_in_strata():
     tables = pd.DataFrame({"age": ["child", "adult", "old"], "a": [0, 30, 40],
                            "b": [0, 70, 60], "c": [0, 20, 15], "d": [500, 80, 85]})
     with pytest.warns(DroppedRowsWarning, match="rows \\[0\\]"):
-        pooled = le.mantel_haenszel(tables)
+        res = le.mantel_haenszel(tables)
     a, b, c, d = (tables[k].sum() for k in "abcd")
-    assert pooled["crude"].iloc[0] == pytest.approx(a * d / (b * c))
-    with pytest.warns(DroppedRowsWarning, match="nan"):
-        strata = le.mantel_haenszel_strata(tables)
+    assert res.table["crude"].iloc[0] == pytest.approx(a * d / (b * c))
+    strata = res.strata
     assert list(strata["age"]) == ["child", "adult", "old"]
     assert np.isnan(strata["estimate"].iloc[0])
     with _w.catch_warnings():
         _w.simplefilter("error")
-        alone = le.mantel_haenszel_strata(tables.iloc[1:])
+        alone = le.mantel_haenszel(tables.iloc[1:]).strata
     np.testing.assert_allclose(strata["estimate"].iloc[1:], alone["estimate"])
     np.testing.assert_allclose(strata["lower"].iloc[1:], alone["lower"])

@@ -15,6 +15,7 @@ __all__ = [
     "ZeroCellWarning",
     "ConvergenceWarning",
     "DroppedRowsWarning",
+    "UndefinedValueWarning",
 ]
 
 
@@ -36,3 +37,10 @@ class ConvergenceWarning(LemsEpiWarning):
 
 class DroppedRowsWarning(LemsEpiWarning):
     """Rows were left out of a computation, and the message says which and why."""
+
+
+class UndefinedValueWarning(LemsEpiWarning):
+    """A quantity is undefined for these data and is returned as NaN.
+
+    For example a log-log limit where survival is 0; the message says where and why.
+    """

@@ -10,17 +10,12 @@ Poisson variance assumption holds.
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning as _SmConvergenceWarning
 
 from lems_epi._validation import (
     as_count_array,
@@ -31,6 +26,7 @@ from lems_epi._validation import (
 )
 from lems_epi.exceptions import ConvergenceWarning
 from lems_epi.stats._core import z_value
+from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame
 
 __all__ = ["FAMILIES", "PoissonRegressionResult", "poisson_regression",
            "OVERDISPERSION_THRESHOLD"]
@@ -39,19 +35,19 @@ FAMILIES = ("poisson", "negative-binomial")
 #: A Poisson fit gets a note when Pearson chi2 / df exceeds this and the Pearson
 #: goodness-of-fit test rejects at the 5% level.
 OVERDISPERSION_THRESHOLD = 1.5
-TABLE_COLUMNS = ("term", "coef", "std_err", "z", "p", "irr", "lower", "upper", "conf_level",
-                 "method")
 
 
-@dataclass(frozen=True)
-class PoissonRegressionResult:
+@dataclass(frozen=True, repr=False)
+class PoissonRegressionResult(AnalysisResult):
     r"""Result of :func:`poisson_regression`.
 
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per model term: ``term, coef, std_err, z, p, irr, lower, upper, conf_level,
-        method`` (``irr = exp(coef)``, Wald limits ``exp(coef -/+ z * std_err)``).
+        One row per model term on the output contract: ``term``, ``measure`` ("irr"),
+        ``estimate`` (:math:`\exp(\beta)`), ``lower, upper`` (Wald, :math:`\exp(\beta
+        \mp z\,\mathrm{se})`), ``conf_level, method, per``, the Wald test ``statistic``
+        (z), ``p_value``, ``alternative``, then ``coef`` and ``std_err`` on the log scale.
     deviance : float
         Residual deviance.
     df_resid : float
@@ -72,31 +68,27 @@ class PoissonRegressionResult:
         The fitted statsmodels result, for anything else (residuals, predictions, ...).
     """
 
-    table: pd.DataFrame
-    deviance: float
-    df_resid: float
-    dispersion: float
-    family: str
-    alpha_nb: float | None
-    note: str
-    model: Any = field(repr=False, compare=False)
+    deviance: float = np.nan
+    df_resid: float = np.nan
+    dispersion: float = np.nan
+    family: str = "poisson"
+    alpha_nb: float | None = None
+    note: str = ""
+    model: Any = field(default=None, repr=False, compare=False)
 
-    def _summary_lines(self) -> list[str]:
-        lines = [f"{self.family} regression: deviance {self.deviance:.4g} on "
-                 f"{self.df_resid:g} df, dispersion (Pearson chi2 / df) {self.dispersion:.3g}"]
+    def summary(self) -> Summary:
+        """Coefficients and fit statistics, laid out as statsmodels' summaries."""
+        facts = {"family": self.family, "deviance": self.deviance,
+                 "residual df": self.df_resid,
+                 "dispersion (Pearson chi2 / df)": self.dispersion}
         if self.alpha_nb is not None:
-            lines.append(f"negative binomial alpha {self.alpha_nb:.4g}")
-        if self.note:
-            lines.append(f"Note: {self.note}")
-        return lines
-
-    def __repr__(self) -> str:
-        shown = self.table.drop(columns=["conf_level", "method"])
-        return "\n".join(self._summary_lines() + [shown.to_string(index=False)])
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<p>{html.escape(line)}</p>" for line in self._summary_lines())
-        return head + self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+            facts["negative binomial alpha"] = self.alpha_nb
+        shown = self.table[["term", "coef", "std_err", "statistic", "p_value", "estimate",
+                            "lower", "upper"]].rename(columns={"statistic": "z",
+                                                               "estimate": "irr"})
+        return Summary(f"{self.family.capitalize()} regression (log link, person-time "
+                       "offset)", facts, (("Coefficients", shown),),
+                       notes=(self.note,) if self.note else ())
 
 
 def _outcome_name(formula: str, *, caller: str) -> str:
@@ -108,6 +100,9 @@ def _outcome_name(formula: str, *, caller: str) -> str:
 
 def _fit(formula, data, family, offset, *, caller):
     """Fit one GLM, turning statsmodels' convergence warnings into ours."""
+    import statsmodels.formula.api as smf
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as _SmConvergenceWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", _SmConvergenceWarning)
         try:
@@ -131,6 +126,9 @@ def _fit(formula, data, family, offset, *, caller):
 
 def _nb_alpha(formula, data, offset, *, caller) -> float:
     """Maximum likelihood heterogeneity of an NB2 model (statsmodels' NegativeBinomial)."""
+    import statsmodels.formula.api as smf
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as _SmConvergenceWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = smf.negativebinomial(formula, data=data, offset=offset,
@@ -143,7 +141,7 @@ def _nb_alpha(formula, data, offset, *, caller) -> float:
     return float(fit.params["alpha"])
 
 
-def poisson_regression(data, formula, person_time="person_time", *, family="poisson",
+def poisson_regression(data, formula, *, person_time="person_time", family="poisson",
                        conf_level=0.95) -> PoissonRegressionResult:
     r"""Fit a log-linear model of counts with :math:`\log(\text{person-time})` as offset.
 
@@ -168,10 +166,11 @@ def poisson_regression(data, formula, person_time="person_time", *, family="pois
     Returns
     -------
     PoissonRegressionResult
-        Frozen dataclass with ``table`` (``term, coef, std_err, z, p, irr, lower, upper,
-        conf_level, method``; terms named as patsy names them, e.g. ``C(age)[T.45]``),
-        ``deviance``, ``df_resid``, ``dispersion``, ``family``, ``alpha_nb``, ``note`` and the
-        statsmodels result ``model``. It shows as a table in notebooks.
+        Frozen result with ``table`` (one row per term, named as patsy names them, e.g.
+        ``C(age)[T.45]``: ``measure`` "irr", ``estimate``, ``lower``, ``upper``, the Wald
+        ``statistic`` and ``p_value``, ``coef``, ``std_err``), ``deviance``, ``df_resid``,
+        ``dispersion``, ``family``, ``alpha_nb``, ``note``, the statsmodels result ``model``
+        and ``.summary()``.
 
     Notes
     -----
@@ -211,8 +210,8 @@ def poisson_regression(data, formula, person_time="person_time", *, family="pois
     >>> d = pd.DataFrame({"smoker": [0, 1, 0, 1], "old": [0, 0, 1, 1],
     ...                   "cases": [4, 12, 20, 55], "person_time": [1e4, 1e4, 1e4, 1e4]})
     >>> fit = poisson_regression(d, "cases ~ smoker + old")
-    >>> fit.table[["term", "irr", "lower", "upper"]].round(3)
-            term    irr  lower  upper
+    >>> fit.table[["term", "estimate", "lower", "upper"]].round(3)
+            term  estimate  lower  upper
     0  Intercept  0.000  0.000  0.001
     1     smoker  2.792  1.751  4.450
     2        old  4.687  2.732  8.042
@@ -228,6 +227,10 @@ def poisson_regression(data, formula, person_time="person_time", *, family="pois
         as_count_array(data[outcome], name=outcome, caller=caller)
     pt = as_float_array(data[person_time], name=person_time, caller=caller, allow_zero=False)
     offset = np.log(pt)
+    if outcome in data.columns and float(np.sum(data[outcome])) == 0:
+        raise ValueError(f"{caller}: the count column {outcome!r} is 0 in every row; a "
+                         "log-linear model needs at least one event.")
+    import statsmodels.api as sm
 
     if family == "poisson":
         alpha_nb = None
@@ -239,13 +242,13 @@ def poisson_regression(data, formula, person_time="person_time", *, family="pois
 
     coef = result.params.to_numpy()
     se = result.bse.to_numpy()
-    z = coef / se
     half = z_value(conf_level) * se
-    table = pd.DataFrame({
-        "term": list(result.params.index), "coef": coef, "std_err": se, "z": z,
-        "p": 2.0 * stats.norm.sf(np.abs(z)), "irr": np.exp(coef),
-        "lower": np.exp(coef - half), "upper": np.exp(coef + half),
-        "conf_level": conf_level, "method": "wald"}, columns=list(TABLE_COLUMNS))
+    with np.errstate(over="ignore"):
+        table = contract_frame(
+            {"term": list(result.params.index)}, measure="irr", estimate=np.exp(coef),
+            lower=np.exp(coef - half), upper=np.exp(coef + half), conf_level=conf_level,
+            method="wald", statistic=coef / se, p_value=2.0 * stats.norm.sf(np.abs(coef / se)),
+            extra={"coef": coef, "std_err": se})
     df_resid = float(result.df_resid)
     dispersion = float(result.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
     note = ""

@@ -1,53 +1,62 @@
-"""From persons to 2x2 tables: count exposed and unexposed cases and non-cases.
+"""2x2 tables from persons, long tables of counts or four numbers, with epi.2by2's measures.
 
-:func:`two_by_two` turns a cohort, cross-sectional or case-control frame (one row per person)
-into the ``a, b, c, d`` table that :mod:`lems_epi.stats.compare` and
-:func:`~lems_epi.mantel_haenszel` take, overall or one row per stratum.
+:func:`two_by_two` counts ``a, b, c, d`` (exposed cases, exposed non-cases, unexposed cases,
+unexposed non-cases), overall or one row per stratum, and returns a :class:`TwoByTwoResult`:
+the counts (``.counts``, what :func:`~lems_epi.mantel_haenszel` takes), the measures of
+association on the output contract (``.table``: risk ratio, odds ratio, risk difference,
+attributable fractions) and the tests of independence (``.tests``: Pearson's chi-square with
+and without Yates' correction, Fisher's exact test).
 """
 
 from __future__ import annotations
 
+import numbers
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from lems_epi._validation import as_column_list, check_columns, describe_rows
+from lems_epi._validation import as_column_list, as_count_array, check_columns, describe_rows
+from lems_epi.stats.contract import AnalysisResult, Summary, stack_measures
 
-__all__ = ["two_by_two"]
+__all__ = ["two_by_two", "TwoByTwoResult", "independence_tests"]
+
+_CELLS = ("a", "b", "c", "d")
 
 
-def _indicator(data: pd.DataFrame, spec, *, name: str, caller: str) -> tuple[str, np.ndarray]:
-    """Return (column, boolean array) for a column name or a ``(column, value)`` pair."""
+def _indicator(data: pd.DataFrame, spec, *, name: str, caller: str) -> np.ndarray:
+    """Boolean array for a column name or a ``(column, value)`` pair."""
     if isinstance(spec, tuple):
         if len(spec) != 2:
             raise ValueError(f"{caller}: '{name}' must be a column name or a (column, value) "
                              f"pair, got a tuple of length {len(spec)}: {spec!r}.")
         column, value = spec
-        check_columns(data, [column], caller=caller)
-        values = data[column]
-        if values.isna().any():
-            raise ValueError(f"{caller}: column {column!r} ('{name}') has missing values at "
-                             f"{describe_rows(values.isna().to_numpy(), data.index)}; drop or "
-                             "fill them first.")
-        wanted = list(value) if isinstance(value, (list, set, frozenset)) else [value]
-        present = set(values.unique().tolist())
-        if not any(v in present for v in wanted):
-            raise ValueError(f"{caller}: no row of column {column!r} equals {value!r} (the "
-                             f"'{name}' value); values present: {sorted(map(str, present))}.")
-        return column, values.isin(wanted).to_numpy()
-    column = spec
+    else:
+        column, value = spec, None
+    if not isinstance(column, str):
+        raise TypeError(f"{caller}: '{name}' must name one column (a string) or a (column, "
+                        f"value) pair, got {spec!r}.")
     check_columns(data, [column], caller=caller)
     values = data[column]
     if values.isna().any():
         raise ValueError(f"{caller}: column {column!r} ('{name}') has missing values at "
                          f"{describe_rows(values.isna().to_numpy(), data.index)}; drop or fill "
                          "them first.")
+    if value is not None:
+        wanted = list(value) if isinstance(value, (list, set, frozenset)) else [value]
+        present = set(values.unique().tolist())
+        if not any(v in present for v in wanted):
+            raise ValueError(f"{caller}: no row of column {column!r} equals {value!r} (the "
+                             f"'{name}' value); values present: {sorted(map(str, present))}.")
+        return values.isin(wanted).to_numpy()
     if pd.api.types.is_bool_dtype(values):
-        return column, values.to_numpy(dtype=bool)
+        return values.to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(values):
         arr = values.to_numpy(dtype=float)
         bad = (arr != 0) & (arr != 1)
         if not bad.any():
-            return column, arr == 1
+            return arr == 1
         raise ValueError(f"{caller}: column {column!r} ('{name}') must be boolean or 0/1, but "
                          f"{describe_rows(bad, data.index)} hold other values (e.g. "
                          f"{arr[bad][:3].tolist()}); pass ({column!r}, value) to name the value "
@@ -58,32 +67,178 @@ def _indicator(data: pd.DataFrame, spec, *, name: str, caller: str) -> tuple[str
                      f"({column!r}, {values.iloc[0]!r}).")
 
 
-def two_by_two(data, exposure, outcome, strata=None) -> pd.DataFrame:
-    """Count a, b, c, d (exposed cases and non-cases, unexposed cases and non-cases).
+def _stratum_codes(data, keys, caller):
+    check_columns(data, keys, caller=caller)
+    clash = [k for k in keys if k in _CELLS]
+    if clash:
+        raise ValueError(f"{caller}: stratum column(s) {clash} have the names of the output "
+                         "cells a, b, c, d; rename them (e.g. data.rename(columns={"
+                         f"{clash[0]!r}: 'stratum'}})) first.")
+    missing = data[keys].isna().any(axis=1).to_numpy()
+    if missing.any():
+        raise ValueError(f"{caller}: stratum columns {keys} have missing values at "
+                         f"{describe_rows(missing, data.index)}; drop or fill them first.")
+    grouped = data[keys].groupby(keys, sort=True, observed=True)
+    labels = grouped.size().reset_index()[keys]
+    return grouped.ngroup().to_numpy(np.int64), labels
+
+
+def _count_cells(data, exposure, outcome, strata, count, caller):
+    """Counts a, b, c, d (one row per stratum) from person rows or a long table of counts."""
+    exposed = _indicator(data, exposure, name="exposure", caller=caller)
+    case = _indicator(data, outcome, name="outcome", caller=caller)
+    cell = 2 * (~exposed).astype(np.int64) + (~case).astype(np.int64)  # a=0, b=1, c=2, d=3
+    del exposed, case
+    weights = None
+    if count is not None:
+        check_columns(data, [count], caller=caller)
+        weights = as_count_array(data[count], name=count, caller=caller)
+    keys = as_column_list(strata, caller=caller, name="strata")
+    if keys:
+        codes, labels = _stratum_codes(data, keys, caller)
+        cell += 4 * codes
+        k = len(labels)
+    else:
+        labels, k = None, 1
+    counts = np.bincount(cell, weights=weights, minlength=4 * k).reshape(k, 4)
+    cells = pd.DataFrame(counts.astype(np.int64), columns=list(_CELLS))
+    return cells if labels is None else pd.concat([labels, cells], axis=1)
+
+
+def independence_tests(a, b, c, d) -> pd.DataFrame:
+    """Pearson's chi-square (without and with Yates' correction) and Fisher's exact test.
+
+    Examples
+    --------
+    >>> independence_tests([3], [1], [2], [9])["p_value"].round(6).tolist()
+    [0.038989, 0.148454, 0.076923]
+    """
+    from lems_epi.stats.odds_ratios import fisher_exact_p
+
+    a, b, c, d = (np.atleast_1d(np.asarray(v, float)) for v in (a, b, c, d))
+    n = a + b + c + d
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    diff = np.abs(a * d - b * c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pearson = n * diff**2 / margins
+        yates = n * np.maximum(diff - n / 2, 0.0) ** 2 / margins
+    fisher = np.array([fisher_exact_p(*cells) if m > 0 else 1.0 for *cells, m in
+                       zip(a, b, c, d, margins, strict=True)])
+    rows = []
+    for i in range(a.size):
+        rows += [(i, "pearson-chi-square", pearson[i], 1.0, stats.chi2.sf(pearson[i], 1)),
+                 (i, "yates-chi-square", yates[i], 1.0, stats.chi2.sf(yates[i], 1)),
+                 (i, "fisher-exact", a[i], np.nan, fisher[i])]
+    out = pd.DataFrame(rows, columns=["row", "test", "statistic", "df", "p_value"])
+    return out.assign(alternative="two-sided").drop(columns="row" if a.size == 1 else [])
+
+
+@dataclass(frozen=True, repr=False)
+class TwoByTwoResult(AnalysisResult):
+    """Result of :func:`two_by_two`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Measures on the output contract, one row per stratum (if any) and measure:
+        ``risk_ratio``, ``odds_ratio``, ``risk_difference``,
+        ``attributable_fraction_exposed``, ``population_attributable_fraction``.
+    counts : pandas.DataFrame
+        The stratum columns and ``a, b, c, d``.
+    tests : pandas.DataFrame
+        Per stratum: ``test`` (``pearson-chi-square``, ``yates-chi-square``,
+        ``fisher-exact``), ``statistic``, ``df``, ``p_value``, ``alternative``.
+    strata : tuple of str
+        The stratum columns.
+    """
+
+    counts: pd.DataFrame = None
+    tests: pd.DataFrame = None
+    strata: tuple = ()
+
+    def summary(self) -> Summary:
+        """Counts, measures and tests (the content of epiR's ``epi.2by2``)."""
+        facts = {"strata": len(self.counts) if self.strata else 1,
+                 "persons": int(self.counts[list(_CELLS)].to_numpy().sum())}
+        sections = [("Counts (a, b: exposed cases, non-cases; c, d: unexposed)", self.counts),
+                    ("Measures of association", self.table), ("Tests", self.tests)]
+        if self.strata and len(self.counts) > 1:
+            import warnings
+
+            from lems_epi.exceptions import LemsEpiWarning
+            from lems_epi.stats.stratified import mantel_haenszel
+
+            with warnings.catch_warnings():  # strata left out are named in the strata table
+                warnings.simplefilter("ignore", LemsEpiWarning)
+                mh = mantel_haenszel(self.counts, measure=["rr", "or", "rd"],
+                                     strata=list(self.strata))
+            sections.insert(2, ("Mantel-Haenszel pooled", mh.table))
+        return Summary("2x2 table", facts, tuple(sections))
+
+
+def _measures(cells: pd.DataFrame, strata: list, conf_level: float) -> pd.DataFrame:
+    import warnings
+
+    from lems_epi.exceptions import ZeroCellWarning
+    from lems_epi.stats.odds_ratios import odds_ratio
+    from lems_epi.stats.risk_comparison import attributable_fraction, risk_difference, risk_ratio
+
+    args = [cells[k].to_numpy() for k in _CELLS]
+    groups = cells[strata].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ZeroCellWarning)
+        parts = [f(*args, conf_level=conf_level) for f in (risk_ratio, odds_ratio,
+                                                          risk_difference)]
+        af = attributable_fraction(*args, conf_level=conf_level)
+    n = len(cells)
+    af_parts = [af.iloc[i::2].reset_index(drop=True) for i in range(2)]
+    frames = [pd.concat([groups, p.assign(_row=np.arange(n))], axis=1)
+              for p in (*parts, *af_parts)]
+    out = stack_measures(frames, group_columns=["_row"]).drop(columns="_row")
+    first = strata + list(_CELLS)
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def two_by_two(data, exposure=None, outcome=None, strata=None, *, count=None,
+               conf_level=0.95) -> TwoByTwoResult:
+    """A 2x2 table with its measures of association and tests (as epiR's ``epi.2by2``).
+
+    Three ways to give the table:
+
+    * person rows: ``two_by_two(persons, exposure, outcome, strata=None)``;
+    * a long table of counts: ``two_by_two(counts, exposure, outcome, strata=None,
+      count="n")``, one row per exposure x outcome (x stratum) with its count;
+    * four numbers: ``two_by_two(a, b, c, d)``.
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per person.
-    exposure, outcome : str or tuple
+    data : pandas.DataFrame or int
+        Person rows or a long table of counts; or the count ``a`` of exposed cases.
+    exposure, outcome : str or tuple, optional
         A boolean or 0/1 column, or a pair ``(column, value)`` where rows equal to ``value``
         (or to any of a list of values) count as exposed / as cases, e.g.
-        ``("smoking", "current")`` or ``("smoking", ["current", "former"])``.
+        ``("smoking", "current")``. With four numbers: the counts ``b`` and ``c``.
     strata : str or list of str, optional
         Columns whose combinations define strata: one table per observed combination.
+        With four numbers: the count ``d``.
+    count : str, optional
+        The column of counts of a long table (each row stands for that many persons).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``strata..., a, b, c, d`` (int64): one row, or one row per stratum sorted by
-        the stratum columns. ``a`` = exposed cases, ``b`` = exposed non-cases, ``c`` =
-        unexposed cases, ``d`` = unexposed non-cases. In a case-control sample, cases and
-        controls take the places of cases and non-cases.
+    TwoByTwoResult
+        ``.counts`` (stratum columns and ``a, b, c, d``, int64; one row, or one row per
+        stratum sorted by the stratum columns), ``.table`` (risk ratio, odds ratio, risk
+        difference, attributable fractions on the contract), ``.tests`` (chi-square with and
+        without Yates' correction, Fisher's exact test) and ``.summary()``, which adds the
+        Mantel-Haenszel pooled measures when there are strata.
 
     Raises
     ------
     TypeError
-        If ``data`` is not a DataFrame.
+        If ``data`` is neither a DataFrame nor a count.
     ValueError
         On missing columns, missing values, a non-boolean column given without a value, or a
         value that no row has.
@@ -96,32 +251,44 @@ def two_by_two(data, exposure, outcome, strata=None) -> pd.DataFrame:
     ...     "smoking": ["current", "never", "current", "never", "former", "current"],
     ...     "lems": [True, False, False, False, True, True],
     ...     "sex": ["male", "male", "female", "female", "male", "female"]})
-    >>> two_by_two(persons, ("smoking", "current"), "lems")
+    >>> two_by_two(persons, ("smoking", "current"), "lems").counts
        a  b  c  d
     0  2  1  1  2
-    >>> two_by_two(persons, ("smoking", "current"), "lems", strata="sex")
+    >>> two_by_two(persons, ("smoking", "current"), "lems", strata="sex").counts
           sex  a  b  c  d
     0  female  1  1  0  1
     1    male  1  0  1  1
+    >>> res = two_by_two(13, 2163, 5, 3349)
+    >>> res.table.loc[res.table["measure"] == "risk_ratio", "estimate"].round(2).tolist()
+    [4.01]
+    >>> res.tests["test"].tolist()
+    ['pearson-chi-square', 'yates-chi-square', 'fisher-exact']
     """
     caller = "two_by_two"
-    check_columns(data, [], caller=caller)
-    _, exposed = _indicator(data, exposure, name="exposure", caller=caller)
-    _, case = _indicator(data, outcome, name="outcome", caller=caller)
-    cells = pd.DataFrame({"a": exposed & case, "b": exposed & ~case, "c": ~exposed & case,
-                          "d": ~exposed & ~case}, index=data.index).astype(np.int64)
-    if strata is None:
-        return cells.sum().to_frame().T.reset_index(drop=True)
-    keys = as_column_list(strata, caller=caller, name="strata")
-    check_columns(data, keys, caller=caller)
-    clash = [k for k in keys if k in ("a", "b", "c", "d")]
-    if clash:
-        raise ValueError(f"{caller}: stratum column(s) {clash} have the names of the output "
-                         "cells a, b, c, d; rename them (e.g. data.rename(columns={"
-                         f"{clash[0]!r}: 'stratum'}})) before calling two_by_two.")
-    missing = data[keys].isna().any(axis=1).to_numpy()
-    if missing.any():
-        raise ValueError(f"{caller}: stratum columns {keys} have missing values at "
-                         f"{describe_rows(missing, data.index)}; drop or fill them first.")
-    grouped = pd.concat([data[keys], cells], axis=1).groupby(keys, observed=True, sort=True)
-    return grouped[["a", "b", "c", "d"]].sum().reset_index()
+    if isinstance(data, (numbers.Number, np.ndarray, list, pd.Series)) and not isinstance(
+            data, bool):
+        cells = {k: as_count_array(v, name=k, caller=caller)
+                 for k, v in zip(_CELLS, (data, exposure, outcome, strata), strict=True)}
+        counts = pd.DataFrame({k: np.atleast_1d(v).astype(np.int64) for k, v in
+                               cells.items()})
+        keys: list = []
+    elif isinstance(data, pd.DataFrame):
+        if exposure is None or outcome is None:
+            raise TypeError(f"{caller}: give 'exposure' and 'outcome' (column names or "
+                            "(column, value) pairs) with a DataFrame.")
+        keys = as_column_list(strata, caller=caller, name="strata")
+        counts = _count_cells(data, exposure, outcome, keys, count, caller)
+    else:
+        raise TypeError(f"{caller}: 'data' must be a DataFrame of persons or of counts, or "
+                        f"the count a of four numbers; got {type(data).__name__}.")
+    from lems_epi._validation import check_conf_level
+
+    conf_level = check_conf_level(conf_level, caller=caller)
+    table = _measures(counts, keys, conf_level)
+    tests = independence_tests(*(counts[k].to_numpy() for k in _CELLS))
+    if "row" in tests:
+        labels = counts[keys].reset_index(drop=True) if keys else pd.DataFrame(
+            {"table": np.arange(len(counts))})
+        tests = pd.concat([labels.iloc[tests["row"].to_numpy()].reset_index(drop=True),
+                           tests.drop(columns="row").reset_index(drop=True)], axis=1)
+    return TwoByTwoResult(table=table, counts=counts, tests=tests, strata=tuple(keys))
