@@ -104,7 +104,9 @@ def glmm_loglik(beta: float, tau: float, x, d, *, rates: bool) -> float:
     logf = _log_density(beta + u, x[:, None], d[:, None], rates)[0]
     log_prior = -0.5 * np.log(2 * np.pi * tau**2) - u**2 / (2 * tau**2)
     terms = logf + log_prior + NODES[None, :] ** 2 + np.log(WEIGHTS)[None, :]
-    return float(np.sum(np.log(np.sqrt(2.0) * sigma) + special.logsumexp(terms, axis=1)))
+    top = terms.max(axis=1)
+    log_sum = top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+    return float(np.sum(np.log(np.sqrt(2.0) * sigma) + log_sum))
 
 
 def _log_tau_start(x, d, rates: bool) -> float:
