@@ -139,9 +139,9 @@ def write_simulation(scenario, n=None, out=None, *, kind="cohort", population=DE
     Traceback (most recent call last):
     ...
     FileExistsError: write_simulation: ... exists; refusing to overwrite it. ...
-    >>> cohort = read_simulation(folder / "cohort.csv")
+    >>> cohort = read_simulation(folder / "cohort.csv")  # a CSV keeps no scenario name or seed
     >>> print(write_simulation(cohort.head(10), out=folder / "first10.parquet"))
-    wrote 10 rows x 9 columns (person_id, ..., vgcc_antibody) of scenario 'seed-base' (rng entropy 1) to ...first10.parquet
+    wrote 10 rows x 9 columns (person_id, ..., vgcc_antibody) to ...first10.parquet
     """
     from lems_epi._validation import check_method
     from lems_epi.simulate.cohort import simulate_cohort
