@@ -349,3 +349,29 @@ def test_likelihood_ratio_limits_solve_the_deviance_equation():
     ll = lambda p: 4 * np.log(p) + 16 * np.log1p(-p)  # noqa: E731
     for limit in (out["lower"], out["upper"]):
         assert 2 * (ll(0.2) - ll(limit)) == pytest.approx(st.chi2.ppf(0.95, 1), abs=1e-9)
+
+
+@pytest.mark.parametrize("method", PROPORTION_CI_METHODS)
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 80), frac=st.floats(0, 1), level=st.sampled_from([0.8, 0.95, 0.99]))
+def test_every_proportion_interval_holds_its_estimate_inside_0_1(method, n, frac, level):
+    from lems_epi.stats.contract import check_contract
+
+    x = int(round(frac * n))
+    out = proportion_ci(x, n, method=method, conf_level=level)
+    check_contract(out)
+    row = out.iloc[0]
+    assert 0.0 <= row["lower"] <= row["estimate"] + 1e-12
+    assert row["estimate"] - 1e-12 <= row["upper"] <= 1.0
+
+
+@pytest.mark.parametrize("method", POISSON_CI_METHODS)
+@settings(max_examples=25, deadline=None)
+@given(x=st.integers(0, 2000), t=st.floats(1e-3, 1e7), level=st.sampled_from([0.9, 0.95]))
+def test_every_poisson_interval_holds_its_estimate(method, x, t, level):
+    from lems_epi.stats.contract import check_contract
+
+    out = poisson_ci(x, t, method=method, conf_level=level)
+    check_contract(out)
+    row = out.iloc[0]
+    assert 0.0 <= row["lower"] <= row["estimate"] * (1 + 1e-12) <= row["upper"] * (1 + 1e-12)

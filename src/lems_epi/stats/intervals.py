@@ -340,16 +340,19 @@ def _exact_test_limits(x, n, conf_level, test):
     low, upp = np.zeros(x.shape), np.ones(x.shape)
     for i in np.ndindex(x.shape):
         xi, ni = int(x[i]), int(n[i])
-        ks = np.arange(ni + 1)
 
-        def pval(p, xi=xi, ni=ni, ks=ks):
+        def pval(p, xi=xi, ni=ni):
+            # outcomes beyond 1e-15 of either tail carry no mass that the sum could keep
+            k0 = int(min(xi, stats.binom.ppf(1e-15, ni, p)))
+            k1 = int(max(xi, stats.binom.isf(1e-15, ni, p)))
+            ks = np.arange(k0, k1 + 1)
             pmf = stats.binom.pmf(ks, ni, p)
+            j = xi - k0
             if test == "sterne":     # minimum likelihood: outcomes no more likely than x
-                keep = pmf <= pmf[xi] * (1 + 1e-7)
+                keep = pmf <= pmf[j] * (1 + 1e-7)
             else:                    # Blaker: outcomes whose smaller tail is no larger
-                cdf = np.cumsum(pmf)
-                gamma = np.minimum(cdf, 1.0 - cdf + pmf)
-                keep = gamma <= gamma[xi] * (1 + 1e-7)
+                gamma = np.minimum(stats.binom.cdf(ks, ni, p), stats.binom.sf(ks - 1, ni, p))
+                keep = gamma <= gamma[j] * (1 + 1e-7)
             return min(1.0, float(pmf[keep].sum()))
 
         low[i] = 0.0 if xi == 0 else _boundary(pval, cp_low[i], xi / ni, alpha)
@@ -359,7 +362,7 @@ def _exact_test_limits(x, n, conf_level, test):
 
 def _boundary(pval, outer, inner, alpha):
     """First ``p`` from ``outer`` towards ``inner`` with p-value above ``alpha`` (grid, bisect)."""
-    grid = np.linspace(outer, inner, 2001)
+    grid = np.linspace(outer, inner, 1001)
     ok = np.array([pval(p) > alpha for p in grid])
     j = int(np.argmax(ok))
     a, b = grid[max(j - 1, 0)], grid[j]
