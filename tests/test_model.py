@@ -21,8 +21,9 @@ def _shares(scenario):
 
 
 def _all_scenarios():
-    names = list(le.scenarios()["name"])
-    out = [Scenario.named(n) for n in names]
+    from lems_epi.scenario import NAMED_SCENARIOS
+
+    out = [Scenario.named(n) for n in NAMED_SCENARIOS]
     out += [Scenario.named(n).replace(paraneoplastic_share_of="incident") for n in NAMED]
     out += [_shares("seed-base"), _shares("seed-low").replace(paraneoplastic_share_of="incident")]
     return out
