@@ -421,3 +421,27 @@ def test_sobol_default_distributions_follow_the_base_scenario():
                 tolerance=0.5).indices
     assert set(res["parameter"]) >= {"duration_paraneoplastic", "prevalence"}
     assert np.isfinite(res["total_order"]).all()
+
+
+def test_probabilistic_result_is_on_the_contract():
+    from lems_epi.stats.contract import AnalysisResult, check_contract
+
+    dists = {"prevalence": loguniform(2e-6, 1e-5), "sclc_share": uniform(0.5, 0.9)}
+    r = probabilistic("expected_sclc_cases", dists, n=300, rng=5, conf_level=0.9)
+    assert isinstance(r, AnalysisResult)
+    check_contract(r.table)
+    row = r.table.iloc[0]
+    v = r.samples["output"].to_numpy()
+    assert row["output"] == "expected_sclc_cases"
+    assert row["lower"] == pytest.approx(np.quantile(v, 0.05))
+    assert row["upper"] == pytest.approx(np.quantile(v, 0.95))
+    assert row["conf_level"] == 0.9
+    assert row["method"] == "lhs"
+    text = str(r.summary())
+    assert "Rank correlation" in text
+    assert "prevalence" in text
+    assert r.plot().data[0].type == "histogram"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.samples = None
+    with pytest.raises(TypeError):
+        probabilistic("expected_sclc_cases", dists, 300)  # options are keyword-only
