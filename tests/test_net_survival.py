@@ -342,7 +342,7 @@ def test_pohar_perme_unbiased_and_covers(simulator):
     uniform 40-90: true net survival mean_a exp(-excess(a) t). Pohar-Perme's mean is within
     3.5 Monte Carlo SE of the truth (false alarm 0.05% per time) and its 95% interval covers
     93-97% (false alarm about 7% per time at 400 replicates if the coverage is exactly 95%;
-    with this seed: 94.75% and 95.25%; 2000 replicates gave 95.1%, 95.4%)."""
+    with this seed: 95.0% and 95.5%; 2000 replicates with another seed gave 95.1%, 95.4%)."""
     rng = np.random.default_rng(20240518)
 
     def excess(a):
@@ -364,7 +364,7 @@ def test_pohar_perme_unbiased_and_covers(simulator):
 
 def test_ederer2_biased_when_excess_depends_on_age(simulator):
     """10,000 patients aged 50-95, excess hazard 0.02 exp(0.07 (age - 50)), follow-up to 10
-    years: at 8 years Ederer II overestimates the net survival by about 0.04 (7 SE with
+    years: at 8 years Ederer II overestimates the net survival by 0.053 (8.2 SE with
     this seed), Pohar-Perme is within 3 SE (false alarm 0.3%)."""
     rng = np.random.default_rng(11)
 
@@ -387,8 +387,9 @@ def test_age_standardised_icss(simulator):
     from the youngest), ages 15-95 uniform (so the sample is younger than the standard):
     true standardised net survival sum_k W_k exp(-lambda_k t). On 8,000 patients both the
     Brenner and the direct estimate are within 3 SE of it (false alarm 0.3% each), the
-    unstandardised one is not (it is 0.13 lower at 2 years); over 150 cohorts of 1,500 the
-    95% intervals cover at least 90% (false alarm about 0.1% at a true 95%)."""
+    unstandardised one is not (it is 0.13 lower at 2 years); over 100 cohorts of 1,000 the
+    95% intervals cover at least 88% (false alarm about 0.1% at a true 95%; with this seed
+    95% for both)."""
     rates = np.array([1.0, 0.6, 0.4, 0.3, 0.2])
     start = ICSS1["age_start"].to_numpy()
 
@@ -400,18 +401,20 @@ def test_age_standardised_icss(simulator):
     big = simulator(8000, rng, excess, ages=(15, 95), follow=(3, 3))
     for weighting in ("brenner", "direct"):
         row = net_survival(big, duration="t", event="dead", age="age", sex="sex", times=[2],
-                           standard="icss1", weighting=weighting).table.iloc[0]
+                           standard="icss1", weighting=weighting,
+                           integration="exact").table.iloc[0]
         assert abs(row["estimate"] - truth) < 3 * row["estimate"] * row["std_err"], weighting
         assert row["method"] == f"pohar-perme, icss1 {weighting}"
     crude = net_survival(big, duration="t", event="dead", age="age", sex="sex", times=[2])
     assert truth - crude.table.iloc[0]["estimate"] > 0.05
-    reps = pd.concat([simulator(1500, rng, excess, ages=(15, 95), follow=(3, 3)).assign(rep=i)
-                      for i in range(150)])
+    reps = pd.concat([simulator(1000, rng, excess, ages=(15, 95), follow=(3, 3)).assign(rep=i)
+                      for i in range(100)])
     for weighting in ("brenner", "direct"):
         r = net_survival(reps, duration="t", event="dead", age="age", sex="sex", times=[2],
-                         by="rep", standard="icss1", weighting=weighting)
+                         by="rep", standard="icss1", weighting=weighting, integration="exact")
         x = _measure(r, "net_survival")
-        assert ((x["lower"] <= truth) & (truth <= x["upper"])).mean() >= 0.90, weighting
+        cover = ((x["lower"] <= truth) & (truth <= x["upper"])).mean()
+        assert cover >= 0.88, (weighting, cover)
         if weighting == "direct":
             assert set(r.strata["age_group"]) == set(ICSS1["age_group"])
 

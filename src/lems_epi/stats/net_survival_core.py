@@ -46,18 +46,23 @@ def cell_sums(points, seg, weight, *, side: str, quantities=("B",)) -> dict:
     out = {q: np.zeros(points.size) for q in quantities}
     if not ok.any():
         return out
-    lam, start, cum = seg.hazard[ok], seg.start[ok], seg.cum_start[ok]
-    w, lo, hi = np.asarray(weight, float)[seg.person[ok]], lo[ok], hi[ok]
     count = hi - lo + 1
-    if int(count.sum()) <= PAIRS:
-        _add_pairs(out, lam, start, cum, w, lo, count, points)
+    order, cuts = seg.by_cell
+    pairs = int(count[ok].sum())
+    # rough costs (seconds): pair by pair vs a running sum per cell over its range of points
+    by_cell = 3e-5 * (cuts.size - 1) + 5e-8 * (int(ok.sum()) + (cuts.size - 1) * points.size)
+    if pairs <= PAIRS and 8e-8 * pairs < by_cell:
+        w = np.asarray(weight, float)[seg.person[ok]]
+        _add_pairs(out, seg.hazard[ok], seg.start[ok], seg.cum_start[ok], w, lo[ok],
+                   count[ok], points)
         return out
-    values, inverse = np.unique(lam, return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
-    cuts = np.searchsorted(inverse[order], np.arange(values.size + 1))
-    for g, value in enumerate(values):
+    weight = np.asarray(weight, float)
+    for g in range(cuts.size - 1):
         rows = order[cuts[g]:cuts[g + 1]]
-        _add_group(out, value, start[rows], cum[rows], w[rows], lo[rows], hi[rows], points)
+        rows = rows[ok[rows]]
+        if rows.size:
+            _add_group(out, float(seg.hazard[rows[0]]), seg.start[rows], seg.cum_start[rows],
+                       weight[seg.person[rows]], lo[rows], hi[rows], points)
     return out
 
 
@@ -188,24 +193,32 @@ def fit_group(T, dead, age, sex, year, w, table: RateTable, *, method: str,
     return GroupFit(pts, n_risk, events, observed, observed_se, net, net_se, expected_ch)
 
 
-def ederer1_expected(times, age, sex, year, w, table: RateTable, *, integration: str,
-                     grid_times=None) -> np.ndarray:
+def ederer1_expected(times, age, sex, year, w, table: RateTable) -> np.ndarray:
     """Ederer I expected survival: the weighted mean of ``exp(-Lambda_i(t))`` over everybody.
 
-    Everybody is followed to the last of ``times`` whatever their own follow-up (complete
-    follow-up). With ``integration="daily"`` the day grid over ``grid_times`` (which must
-    include ``times``) is used, as for the net survival it goes with.
+    Everybody is followed to each of ``times`` whatever their own follow-up (complete
+    follow-up), with the population hazard integrated exactly: in closed form from the
+    cumulative hazard by age for a table without calendar years, otherwise piece by piece
+    (in blocks of :data:`BLOCK` persons).
     """
     times = np.asarray(times, float)
-    grid = None
-    if integration == "daily":
-        grid = day_grid(np.unique(np.concatenate([grid_times, times])))[0]
+    w = np.asarray(w, float)
+    if table.years is None or year is None:
+        h = table.hazard[:, 0, :]
+        cum = np.concatenate([np.zeros((h.shape[0], 1)), np.cumsum(h, axis=1)], axis=1)
+
+        def big_h(x):
+            k = np.minimum(np.floor(x).astype(np.int64), table.max_age) - table.min_age
+            return cum[sex, k] + h[sex, k] * (x - k - table.min_age)
+
+        base = big_h(age)
+        total = np.array([(w * np.exp(base - big_h(age + t))).sum() for t in times])
+        return total / w.sum()
     total = np.zeros(times.size)
     horizon = float(times.max())
     for lo in range(0, age.size, BLOCK):
         sl = slice(lo, lo + BLOCK)
-        seg = hazard_segments(table, age=age[sl], sex=sex[sl],
-                              year=None if year is None else year[sl],
-                              horizon=np.full(age[sl].size, horizon), grid=grid)
+        seg = hazard_segments(table, age=age[sl], sex=sex[sl], year=year[sl],
+                              horizon=np.full(age[sl].size, horizon))
         total += cell_sums(times, seg, w[sl], side="left", quantities=("S",))["S"]
     return total / w.sum()

@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -230,6 +230,15 @@ class Segments:
     hazard: np.ndarray     # population hazard per person-year on the piece
     cum_start: np.ndarray  # the person's cumulative population hazard at ``start``
     cum_end: np.ndarray    # per person: cumulative population hazard at the horizon
+    cell: np.ndarray       # flat index of the piece's life-table cell
+
+    @cached_property
+    def by_cell(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pieces ordered by cell (``order``) and where each cell's pieces start (``cuts``)."""
+        codes, cell = np.unique(self.cell, return_inverse=True)
+        small = cell.astype(np.uint16) if codes.size < 65536 else cell
+        order = np.argsort(small, kind="stable")
+        return order, np.searchsorted(cell[order], np.arange(codes.size + 1))
 
 
 def _changes(first, frac, horizon, limit):
@@ -242,7 +251,26 @@ def _changes(first, frac, horizon, limit):
     count = np.clip(np.minimum(count, limit), 0, None)
     person = np.repeat(np.arange(frac.size), count)
     k = np.arange(person.size) - np.repeat(np.cumsum(count) - count, count) + 1
-    return person, k - frac[person]
+    return person, k - frac[person], count
+
+
+def _knots(n, pa, ua, count_a, py, uy):
+    """Change times of all persons sorted by person, then time (origin first)."""
+    if py.size == 0:  # birthdays only: already in order within each person
+        size = count_a + 1
+        first = np.cumsum(size) - size
+        person = np.repeat(np.arange(n), size)
+        when = np.zeros(person.size)
+        kind = np.ones(person.size, np.int8)
+        kind[first] = 0
+        when[kind == 1] = ua
+        return person, when, kind
+    person = np.concatenate([np.arange(n), pa, py])
+    when = np.concatenate([np.zeros(n), ua, uy])
+    kind = np.concatenate([np.zeros(n, np.int8), np.ones(pa.size, np.int8),
+                           np.full(py.size, 2, np.int8)])
+    order = np.lexsort((kind, when, person))
+    return person[order], when[order], kind[order]
 
 
 def hazard_segments(table: RateTable, *, age, sex, year, horizon, grid=None) -> Segments:
@@ -273,40 +301,35 @@ def hazard_segments(table: RateTable, *, age, sex, year, horizon, grid=None) -> 
     horizon = np.asarray(horizon, float)
     n = age.size
     a0 = np.floor(age).astype(np.int64)
-    pa, ua = _changes(a0, age - a0, horizon, np.maximum(table.max_age - a0, 0))
+    pa, ua, count_a = _changes(a0, age - a0, horizon, np.maximum(table.max_age - a0, 0))
+    y0 = np.zeros(n, np.int64)
+    py, uy = np.zeros(0, np.int64), np.zeros(0)
     if table.years is not None and year is not None:
         year = np.asarray(year, float)
         y0 = np.floor(year).astype(np.int64)
-        py, uy = _changes(y0, year - y0, horizon, np.maximum(table.years[-1] - y0, 0))
-    else:
-        y0 = np.zeros(n, np.int64)
-        py, uy = np.zeros(0, np.int64), np.zeros(0)
-    person = np.concatenate([np.arange(n), pa, py])
-    when = np.concatenate([np.zeros(n), ua, uy])
-    kind = np.concatenate([np.zeros(n, np.int8), np.ones(pa.size, np.int8),
-                           np.full(py.size, 2, np.int8)])
-    if grid is not None:
+        py, uy, _ = _changes(y0, year - y0, horizon, np.maximum(table.years[-1] - y0, 0))
+    person, when, kind = _knots(n, pa, ua, count_a, py, uy)
+    if grid is not None:  # the order is kept: the shift is monotone
         grid = np.asarray(grid, float)
         pos = np.searchsorted(grid, when, side="left")
-        inside = pos < grid.size
-        when = np.where(inside, grid[np.minimum(pos, grid.size - 1)], when)
+        when = np.where(pos < grid.size, grid[np.minimum(pos, grid.size - 1)], when)
         keep = (kind == 0) | (when < horizon[person])
         person, when, kind = person[keep], when[keep], kind[keep]
-    order = np.lexsort((kind, when, person))
-    person, when, kind = person[order], when[order], kind[order]
     first = np.flatnonzero(kind == 0)  # one per person, in person order
-    age_i = a0[person] + _within(kind == 1, first)
-    year_i = y0[person] + _within(kind == 2, first)
-    cell_age = np.minimum(age_i, table.max_age) - table.min_age
-    haz = table.hazard[sex[person], table.year_index(year_i), cell_age]
-    end = np.append(when[1:], 0.0)
+    age_i = np.minimum(a0[person] + _within(kind == 1, first), table.max_age) - table.min_age
+    year_i = table.year_index(y0[person] + _within(kind == 2, first))
+    shape = table.hazard.shape
+    cell = (sex[person] * shape[1] + year_i) * shape[2] + age_i
+    haz = table.hazard.ravel()[cell]
+    end = np.empty_like(when)
+    end[:-1] = when[1:]
     last = np.append(first[1:] - 1, person.size - 1)
     end[last] = horizon
     inc = haz * (end - when)
     cum = np.cumsum(inc)
     cum_start = cum - inc - np.repeat(cum[first] - inc[first], np.diff(np.append(first,
                                                                                 person.size)))
-    return Segments(person, when, end, haz, cum_start, cum_start[last] + inc[last])
+    return Segments(person, when, end, haz, cum_start, cum_start[last] + inc[last], cell)
 
 
 def _within(flags: np.ndarray, first: np.ndarray) -> np.ndarray:
