@@ -158,6 +158,11 @@ case("point_prevalence", "onset-text",
 case("point_prevalence", "type-unknown",
      lambda: le.point_prevalence(_followup(lems_type=["paraneo", None, "nonparaneoplastic"]),
                                  at=2022), "lems_type")
+case("point_prevalence", "at-text", lambda: le.point_prevalence(_followup(), at="2022"), "at")
+case("point_prevalence", "at-outside", lambda: le.point_prevalence(_followup(), at=2050),
+     "nobody is followed")
+case("period_prevalence", "period-outside",
+     lambda: le.period_prevalence(_followup(), 2040, 2050), "nobody is followed")
 case("period_prevalence", "exit-text",
      lambda: le.period_prevalence(_followup(exit=["2030", "2030", "2024"]), 2020, 2021), "exit")
 case("incidence_rates", "birth-inf",

@@ -491,3 +491,13 @@ def test_direct_outputs_follow_the_contract():
         check_contract(out)
         assert out["measure"].tolist() == ["dsr"]
     check_contract(smr([0, 3], [1.5, 2.0]))
+
+
+def test_smr_takes_a_frame_or_series():
+    frame = pd.DataFrame({"plant": ["x", "y"], "observed": [12, 3], "expected": [6.0, 1.4]})
+    out = smr(frame)
+    assert out["plant"].tolist() == ["x", "y"]
+    assert_allclose(out["estimate"], [2.0, 3 / 1.4])
+    series = smr(pd.Series([12, 3], index=["x", "y"]), [6.0, 1.4])
+    assert series.index.tolist() == ["x", "y"]
+    assert_allclose(series["upper"], out["upper"].to_numpy())

@@ -77,15 +77,20 @@ def _case_end(f):
 
 
 def _dates(at, caller):
-    arr = np.atleast_1d(np.asarray(at, dtype=float))
+    arr = np.atleast_1d(as_numeric_array(at, name="at", caller=caller))
     if arr.size == 0 or not np.isfinite(arr).all():
         raise ValueError(f"{caller}: 'at' must be one or more finite calendar times, got {at!r}.")
     return arr
 
 
-def _with_interval(out: pd.DataFrame, per: float, conf_level: float, method: str
+def _with_interval(out: pd.DataFrame, per: float, conf_level: float, method: str, caller: str
                    ) -> pd.DataFrame:
     """The contract table of a prevalence: groups, ``events, n``, measure ``prevalence``."""
+    empty = out["n"].to_numpy() == 0
+    if empty.any():
+        when = out.loc[empty].drop(columns=["events", "n", "lems_type"]).drop_duplicates()
+        raise ValueError(f"{caller}: nobody is followed at {when.to_dict('records')[:3]}, so "
+                         "there is no prevalence there; choose times within the follow-up.")
     groups = out.drop(columns=["events", "n"])
     ci = proportion_ci(out[["events", "n"]], per=per, conf_level=conf_level, method=method)
     ci = ci.assign(measure="prevalence").reset_index(drop=True)
@@ -149,7 +154,7 @@ def point_prevalence(followup, at, *, per=1, conf_level=0.95, method="wilson"
             sel = case if t == "all" else case & (f["lems_type"] == t)
             rows.append({"at": float(d), "lems_type": t, "events": int(sel.sum()),
                          "n": int(alive.sum())})
-    return _with_interval(pd.DataFrame(rows), per, conf_level, method)
+    return _with_interval(pd.DataFrame(rows), per, conf_level, method, caller)
 
 
 def period_prevalence(followup, start, end, *, per=1, conf_level=0.95, method="wilson"
@@ -202,7 +207,7 @@ def period_prevalence(followup, start, end, *, per=1, conf_level=0.95, method="w
         sel = case if t == "all" else case & (f["lems_type"] == t)
         rows.append({"start": float(start), "end": float(end), "lems_type": t,
                      "events": int(sel.sum()), "n": int(followed.sum())})
-    return _with_interval(pd.DataFrame(rows), per, conf_level, method)
+    return _with_interval(pd.DataFrame(rows), per, conf_level, method, caller)
 
 
 def incidence_rates(followup, *, age_breaks=None, period_breaks=None, per=1, conf_level=0.95,

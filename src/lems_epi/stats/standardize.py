@@ -519,7 +519,7 @@ def _counts(x: np.ndarray) -> np.ndarray:
     return x.astype(np.int64) if np.all(x == np.round(x)) else x
 
 
-def smr(observed, expected, *, conf_level=0.95, method="exact") -> pd.DataFrame:
+def smr(observed, expected=None, *, conf_level=0.95, method="exact") -> pd.DataFrame:
     r"""Standardised mortality (or incidence) ratio O/E with a confidence interval.
 
     The observed count :math:`O` is Poisson with mean :math:`\mu`; the expected count
@@ -592,6 +592,8 @@ def smr(observed, expected, *, conf_level=0.95, method="exact") -> pd.DataFrame:
     method = _smr_method(method, conf_level, caller)
     observed, expected, groups, index = read_inputs(caller, observed, expected,
                                                     ("observed", "expected"), None)
+    if expected is None:
+        raise TypeError(f"{caller}: 'expected' (the expected counts) is required.")
     o = as_count_array(observed, name="observed", caller=caller)
     e = as_float_array(expected, name="expected", caller=caller, allow_zero=False)
     o, e = _broadcast(caller, observed=o, expected=e)
