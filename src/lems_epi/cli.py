@@ -407,9 +407,12 @@ def main(argv=None) -> int:
         return fail("interrupted; nothing was written.", 130)
     except Terminated:
         return fail("terminated (SIGTERM); nothing was written.", 143)
-    except MemoryError:
-        return fail("not enough memory" + (f" for --n {args.n:,} persons; use a smaller --n"
-                                          if getattr(args, "n", None) else "") + ".")
+    except MemoryError as exc:
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        if not text or "persons need about" not in text:
+            text = "not enough memory" + (f" for --n {args.n:,} persons; use a smaller --n"
+                                          if getattr(args, "n", None) else "") + "."
+        return fail(text + " Nothing was written.")
     except (ValueError, TypeError, CommandError, FileExistsError, FileNotFoundError,
             IsADirectoryError, PermissionError) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

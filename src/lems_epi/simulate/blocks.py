@@ -46,6 +46,7 @@ Only the cases get further draws:
 from __future__ import annotations
 
 import numbers
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,7 +61,9 @@ __all__ = [
     "CohortPlan",
     "cohort_meta",
     "cohort_plan",
+    "BYTES_PER_PERSON",
     "check_cohort_size",
+    "check_memory",
     "simulate_block",
     "simulate_blocks",
 ]
@@ -204,6 +207,12 @@ def cohort_plan(scenario, n, *, population=DEFAULT_POPULATION, caller: str = "co
                        scenario.vgcc_positive_nonparaneoplastic),
         id_dtype=np.dtype(np.int32 if n <= np.iinfo(np.int32).max + 1 else np.int64),
     )
+
+
+#: Bytes a person takes while a cohort is made in memory (columns of :func:`_allocate`, then
+#: the frame's categorical codes and nullable boolean): 4 + 2 + 1 + 1 + 1 + 1 + 1 + 4 + 1 + 1,
+#: and as much again for the frame built from them.
+BYTES_PER_PERSON = 34
 
 
 def _allocate(plan: CohortPlan, size: int) -> dict[str, np.ndarray]:
@@ -351,6 +360,35 @@ def simulate_block(plan: CohortPlan, entropy: int, block: int) -> pd.DataFrame:
     return _frame(plan, cols, entropy, block=int(block))
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(n: int, *, caller: str) -> None:
+    """Refuse, before allocating, a cohort whose columns would not fit in available memory.
+
+    A person takes :data:`BYTES_PER_PERSON` bytes while the cohort is made (the columns and
+    their category codes). Raises ``MemoryError`` with a one-line message naming ``n``.
+    """
+    need = n * BYTES_PER_PERSON
+    available = _available_memory()
+    if available is not None and need > available:
+        raise MemoryError(f"{caller}: {n:,} persons need about {need / 2**30:,.1f} GiB of "
+                          f"memory, more than the {available / 2**30:,.1f} GiB available; use a "
+                          "smaller n, or engine='dask' to work partition by partition.")
+
+
 def simulate_blocks(plan: CohortPlan, entropy: int) -> pd.DataFrame:
     """Simulate every block of a cohort in memory, one after the other, into one frame.
 
@@ -361,6 +399,7 @@ def simulate_blocks(plan: CohortPlan, entropy: int) -> pd.DataFrame:
     >>> len(simulate_blocks(plan, 1))
     10
     """
+    check_memory(plan.n, caller="simulate_cohort")
     cols = _allocate(plan, plan.n)
     for block in range(plan.n_blocks):
         _fill_block(plan, int(entropy), block, cols, block * BLOCK_SIZE)
