@@ -177,23 +177,36 @@ class TwoByTwoResult(AnalysisResult):
 
 
 def _measures(cells: pd.DataFrame, strata: list, conf_level: float) -> pd.DataFrame:
+    """Measures of every stratum; a stratum without exposed or unexposed persons gets nan."""
     import warnings
 
     from lems_epi.exceptions import ZeroCellWarning
     from lems_epi.stats.odds_ratios import odds_ratio
     from lems_epi.stats.risk_comparison import attributable_fraction, risk_difference, risk_ratio
 
-    args = [cells[k].to_numpy() for k in _CELLS]
-    groups = cells[strata].reset_index(drop=True)
+    counts = cells[list(_CELLS)].to_numpy()
+    valid = (counts[:, 0] + counts[:, 1] > 0) & (counts[:, 2] + counts[:, 3] > 0)
+    args = [counts[valid, i] for i in range(4)]
+    n = len(cells)
+    rows = np.flatnonzero(valid)
+
+    def full(frame):
+        out = frame.set_axis(rows).reindex(range(n))
+        for col in ("measure", "conf_level", "method", "per", "alternative"):
+            if col in out and len(frame):
+                out[col] = frame[col].iloc[0]
+        for i, k in enumerate(_CELLS):
+            out[k] = counts[:, i]
+        return out.assign(_row=np.arange(n))
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ZeroCellWarning)
         parts = [f(*args, conf_level=conf_level) for f in (risk_ratio, odds_ratio,
                                                           risk_difference)]
         af = attributable_fraction(*args, conf_level=conf_level)
-    n = len(cells)
-    af_parts = [af.iloc[i::2].reset_index(drop=True) for i in range(2)]
-    frames = [pd.concat([groups, p.assign(_row=np.arange(n))], axis=1)
-              for p in (*parts, *af_parts)]
+    parts += [af.iloc[i::2].reset_index(drop=True) for i in range(2)]
+    groups = cells[strata].reset_index(drop=True)
+    frames = [pd.concat([groups, full(p)], axis=1) for p in parts]
     out = stack_measures(frames, group_columns=["_row"]).drop(columns="_row")
     first = strata + list(_CELLS)
     return out[first + [c for c in out.columns if c not in first]]
