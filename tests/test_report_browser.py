@@ -75,7 +75,7 @@ def test_contrast_sentence_follows_the_intervals():
     from lems_epi.report import _contrast
 
     # Garwood 95% limits for 1, 3 and 20 events per million person-years
-    table = pd.DataFrame({"grp": ["a", "b", "c"], "rate": [1.0, 3.0, 20.0],
+    table = pd.DataFrame({"grp": ["a", "b", "c"], "estimate": [1.0, 3.0, 20.0],
                           "lower": [0.0253, 0.619, 12.22], "upper": [5.572, 8.767, 30.89]})
     assert _contrast(table, "grp").startswith("the interval of a and b lie entirely below")
     table.loc[1, "upper"] = 13.0  # b now reaches into c's interval
