@@ -382,3 +382,117 @@ def test_bad_input_raises_clear_errors():
         le.rate_ratio(1, 2, 3, 4, correction=0.5)
     with pytest.raises(ValueError, match="one-dimensional"):
         le.odds_ratio([[1, 2]], 2, 3, 4)
+
+
+# --------------------------------------------------------------------------- more methods vs R
+
+
+@pytest.fixture(scope="module")
+def more():
+    return pd.read_csv(DATA / "two_by_two_more.csv")
+
+
+class TestMoreMethodsR:
+    """Reference: R 4.2 with epiR 2.0.57 (shared/reference/two_by_two_more.csv, T1-T12;
+    a, b, c, d as in lems_epi). See its README, "Wave 2".
+
+    > epi.2by2(as.table(matrix(c(a, c, b, d), 2, 2)), method = "cohort.count")$massoc.detail
+    > epiR:::zRRscore(matrix(c(a, b, c, d), 2, 2), 0.95)      # rr_score_* (Koopman)
+    > epiR:::zORcfield(as.table(matrix(c(a, c, b, d), 2, 2)), 0.95)   # conditional mid-p
+    > own uniroot solutions: or_score_root_*, or_midp_root_*, rd_score_root_*
+
+    Tolerances as the README gives them: 1e-8 for closed forms and the root solutions,
+    1e-4 for Koopman's limits when b = 0 or d = 0 (epiR steps by factors 1.0001 there).
+    """
+
+    def test_koopman_risk_ratio(self, more):
+        res = le.risk_ratio(*_cells(more), method="koopman")
+        edge = (more["b"] == 0) | (more["d"] == 0)
+        for col, ref in (("lower", "rr_score_lower"), ("upper", "rr_score_upper")):
+            assert_allclose(res[col][~edge], more[ref][~edge], rtol=1e-8)
+            assert_allclose(res[col][edge], more[ref][edge], rtol=1e-4)
+
+    def test_score_odds_ratio_without_correction(self, more):
+        res = le.odds_ratio(*_cells(more), method="score-uncorrected")
+        ok = more["or_score_root_upper"].notna() & np.isfinite(more["or_score_root_upper"])
+        assert_allclose(res["lower"], more["or_score_root_lower"], rtol=1e-8)
+        assert_allclose(res["upper"][ok], more["or_score_root_upper"][ok], rtol=1e-8)
+        # epiR's own grid search lies up to 0.1% outside the roots
+        assert_allclose(res["lower"], more["or_score_lower"], rtol=2e-3)
+
+    def test_conditional_midp_odds_ratio(self, more):
+        """epiR's zORcfield is the conditional mid-p interval (method 'mid-p', alias
+        'cornfield')."""
+        with pytest.warns(ZeroCellWarning, match=r"rows \[3, 4\]"):  # b = 0 or c = 0
+            res = le.odds_ratio(*_cells(more), method="cornfield")
+        assert_allclose(res["lower"], more["or_midp_root_lower"], rtol=1e-8)
+        ok = np.isfinite(more["or_midp_root_upper"])
+        assert_allclose(res["upper"][ok], more["or_midp_root_upper"][ok], rtol=1e-8)
+        assert (res["method"] == "mid-p").all()
+
+    def test_mee_score_risk_difference(self, more):
+        res = le.risk_difference(*_cells(more), method="mee")
+        assert_allclose(res["lower"], more["rd_score_root_lower"], atol=1e-9)
+        assert_allclose(res["upper"], more["rd_score_root_upper"], atol=1e-9)
+
+    def test_population_attributable_risk_and_nnt(self, more):
+        par = le.population_attributable_risk(*_cells(more))
+        assert_allclose(par["estimate"], more["par"], rtol=1e-8)
+        assert_allclose(par["lower"], more["par_wald_lower"], rtol=1e-8)
+        assert_allclose(par["upper"], more["par_wald_upper"], rtol=1e-8)
+        nnt = le.number_needed_to_treat(*_cells(more))
+        assert_allclose(nnt["estimate"], more["nnt"], rtol=1e-8)
+        whole = ~nnt["disjoint"] & (more["rd_wald_upper"] <= 1)
+        assert_allclose(nnt["lower"][whole], more["nnt_wald_lower"][whole], rtol=1e-8)
+        assert_allclose(nnt["upper"][whole], more["nnt_wald_upper"][whole], rtol=1e-8)
+
+    def test_fisher_p_value(self, more):
+        with pytest.warns(ZeroCellWarning, match=r"rows \[3, 4\]"):
+            res = le.odds_ratio(*_cells(more), method="fisher")
+        big = more["fisher_p"] > 1e-12
+        assert_allclose(res["p_value"][big], more["fisher_p"][big], rtol=1e-8)
+        assert_allclose(res["p_value"][~big], more["fisher_p"][~big], atol=1e-14)
+
+
+def test_exact_odds_ratio_scales_to_large_tables():
+    """Issue 14: cells near 1e9 gave an OverflowError; the log-space window handles them.
+    The interval agrees with the Woolf interval there (both are asymptotically exact)."""
+    k = 10**9
+    exact = le.odds_ratio(k + 37, k, k, k + 11, method="fisher")
+    wald = le.odds_ratio(k + 37, k, k, k + 11)
+    assert_allclose(exact[["lower", "upper"]].to_numpy(), wald[["lower", "upper"]].to_numpy(),
+                    rtol=1e-6)
+    mid = le.odds_ratio(10**4, 10**4 + 50, 10**4 + 20, 10**4, method="mid-p")
+    ref = scipy_odds_ratio([[10**4, 10**4 + 50], [10**4 + 20, 10**4]])
+    assert mid["estimate"].iloc[0] == pytest.approx(ref.statistic, rel=1e-8)
+
+
+def test_baptista_pike_inside_fisher_and_rejects_outside():
+    """Baptista-Pike limits are the outermost odds ratios whose two-sided minimum-likelihood
+    conditional p-value reaches alpha, so they lie inside the Fisher (two one-sided tests)
+    interval; just outside them, scipy's noncentral hypergeometric gives p < alpha."""
+    fisher = le.odds_ratio(7, 27, 1, 33, method="fisher").iloc[0]
+    bp = le.odds_ratio(7, 27, 1, 33, method="baptista-pike").iloc[0]
+    assert fisher["lower"] <= bp["lower"] <= bp["upper"] <= fisher["upper"]
+    dist = stats.nchypergeom_fisher(68, 8, 34, bp["upper"] * 1.001)
+    pmf = dist.pmf(np.arange(0, 9))
+    assert pmf[pmf <= pmf[7] * (1 + 1e-7)].sum() < 0.05
+
+
+@pytest.mark.parametrize("method", ["score", "mover-jeffreys", "wald-cc"])
+def test_rate_ratio_methods_invert(method):
+    ab = le.rate_ratio(60, 51477.5, 30, 54308.7, method=method)
+    ba = le.rate_ratio(30, 54308.7, 60, 51477.5, method=method)
+    assert ab["lower"].iloc[0] == pytest.approx(1 / ba["upper"].iloc[0], rel=1e-8)
+
+
+def test_rate_ratio_test_minlike_against_binomial():
+    """R: binom.test(60, 90, p = 51477.5 / (51477.5 + 54308.7))$p.value (minlike)."""
+    res = le.rate_ratio_test(60, 51477.5, 30, 54308.7)
+    p0 = 51477.5 / (51477.5 + 54308.7)
+    k = np.arange(91)
+    pmf = stats.binom.pmf(k, 90, p0)
+    assert res["p_value"].iloc[0] == pytest.approx(pmf[pmf <= pmf[60] * (1 + 1e-7)].sum(),
+                                                   rel=1e-10)
+    greater = le.rate_ratio_test(60, 51477.5, 30, 54308.7, alternative="greater")
+    assert greater["p_value"].iloc[0] == pytest.approx(stats.binom.sf(59, 90, p0), rel=1e-10)

@@ -264,3 +264,54 @@ def test_uninformative_stratum_kept_in_crude_and_nan_in_strata():
         alone = le.mantel_haenszel(tables.iloc[1:]).strata
     np.testing.assert_allclose(strata["estimate"].iloc[1:], alone["estimate"])
     np.testing.assert_allclose(strata["lower"].iloc[1:], alone["lower"])
+
+
+class TestStrataR:
+    """Reference: R 4.2 (shared/reference/two_by_two_strata_input.csv and
+    two_by_two_strata_expected.csv; sets S1 (3 strata, common OR 2), S2 (5 strata,
+    heterogeneous), S3 (8 small strata, a = 0 in stratum 1)). Tolerance 1e-8.
+
+    > arr <- array(c(a, c, b, d), ...)    # per stratum
+    > mantelhaen.test(arr, correct = TRUE); mantelhaen.test(arr, correct = FALSE)
+    > epi.2by2(as.table(arr), method = "cohort.count")$massoc.detail$bOR.homog, $wOR.homog
+    Breslow-Day with Tarone's correction: own code of the reference (epiR lacks it).
+    """
+
+    def test_every_set(self):
+        inp = pd.read_csv(DATA / "two_by_two_strata_input.csv")
+        exp = pd.read_csv(DATA / "two_by_two_strata_expected.csv").set_index("set")
+        for name, part in inp.groupby("set"):
+            e = exp.loc[name]
+            tables = part.drop(columns="set")
+            plain = le.mantel_haenszel(tables)
+            cc = le.mantel_haenszel(tables, continuity_correction=True, homogeneity="tarone")
+            woolf = le.mantel_haenszel(tables, homogeneity="woolf", correction=0.5)
+            row = plain.table.iloc[0]
+            assert row["estimate"] == pytest.approx(e["mh_or"], rel=1e-8)
+            assert row["lower"] == pytest.approx(e["mh_or_lower"], rel=1e-8)
+            assert row["upper"] == pytest.approx(e["mh_or_upper"], rel=1e-8)
+            assert plain.cmh_statistic == pytest.approx(e["cmh_statistic"], rel=1e-8)
+            assert plain.cmh_p == pytest.approx(e["cmh_p"], rel=1e-8)
+            assert cc.cmh_statistic == pytest.approx(e["cmh_cc_statistic"], rel=1e-8)
+            assert cc.cmh_p == pytest.approx(e["cmh_cc_p"], rel=1e-8)
+            assert plain.homogeneity_statistic == pytest.approx(e["bd_epir_statistic"],
+                                                                rel=1e-8)
+            assert plain.homogeneity_p == pytest.approx(e["bd_epir_p"], rel=1e-8)
+            assert cc.homogeneity_statistic == pytest.approx(e["bd_tarone_statistic"],
+                                                             rel=1e-8)
+            assert cc.homogeneity_p == pytest.approx(e["bd_tarone_p"], rel=1e-8)
+            assert woolf.homogeneity_statistic == pytest.approx(
+                e["woolf_or_homog_epir_statistic"], rel=1e-8)
+
+
+def test_risk_difference_rothman_variance_by_hand(mh_input):
+    """MH risk difference with weights n1 n0 / N and Rothman's (2002, eq. 8-1) variance."""
+    a, b, c, d = (mh_input[k].to_numpy(float) for k in "abcd")
+    n1, n0 = a + b, c + d
+    w = n1 * n0 / (n1 + n0)
+    est = np.sum(w * (a / n1 - c / n0)) / w.sum()
+    var = np.sum(w**2 * (a * b / (n1**2 * (n1 - 1)) + c * d / (n0**2 * (n0 - 1)))) / w.sum()**2
+    row = le.mantel_haenszel(mh_input, measure="rd").table.iloc[0]
+    assert row["estimate"] == pytest.approx(est, rel=1e-12)
+    assert row["upper"] - row["estimate"] == pytest.approx(1.959963984540054 * np.sqrt(var),
+                                                           rel=1e-10)
