@@ -406,3 +406,12 @@ def test_age_band_errors():
         batch_expected(params, reduce="totals", age_bands=[18, 50])
     with pytest.raises(ValueError, match="'age_bands' is not a banding scheme"):
         batch_expected(params, reduce="totals", age_bands=[50, 20])
+
+
+def test_calibration_report_survives_pandas_operations():
+    """Its attrs hold plain values: rounding or concatenating the report must not raise
+    (a DataFrame in attrs made pandas' attrs comparison ambiguous)."""
+    rep = le.calibration_report("seed-base")
+    rep[["quantity", "relative_error"]].round({"relative_error": 4})
+    pd.concat([rep, rep])
+    assert isinstance(rep.attrs["evidence_check"], list)

@@ -53,7 +53,8 @@ def calibration_report(scenario, *, population=None) -> pd.DataFrame:
         expected cases, ages taken as mid-year; the paraneoplastic target is the scenario's
         profile mean, which the case mean misses by the population's age structure). A
         quantity outside every source on the same quantity (:meth:`lems_epi.Scenario.check`,
-        also in ``attrs["evidence_check"]``) says so in its note, with the sources' range.
+        also in ``attrs["evidence_check"]`` as a list of row dicts) says so in its note, with
+        the sources' range.
 
     Examples
     --------
@@ -83,8 +84,10 @@ def calibration_report(scenario, *, population=None) -> pd.DataFrame:
     out["source"] = ["; ".join(s) if s else "" for s in out["source"]]
     check = check_scenario(scenario, population=population)  # where it departs from evidence
     out["note"] = annotate_departures(out["quantity"], out["note"], check)
+    # records, not a DataFrame: pandas compares attrs when it combines frames, and a DataFrame
+    # in attrs makes that comparison (e.g. in report.round(...)) raise
     out.attrs = {"scenario": scenario.name, "population": res.strata.name,
-                 "evidence_check": check}
+                 "evidence_check": check.to_dict("records")}
     return out[["quantity", "target", "model", "relative_error", "source", "note"]]
 
 
