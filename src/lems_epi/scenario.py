@@ -15,6 +15,9 @@ A :class:`Scenario` is immutable. Each parameter records the evidence rows it re
     Published figures. Two of its parameters are solved by the risk model from published shares
     of cases (see :mod:`lems_epi.model.literature`, which documents every choice and re-derives
     both constants; a test checks that the stored values equal the solver's).
+``pooled``
+    The literature scenario with prevalence, paraneoplastic and SCLC shares pooled from the
+    evidence table's counts by meta-analysis (:mod:`lems_epi.evidence.pooled`).
 
 Every named scenario is registered here, explicitly, so :meth:`Scenario.named` never depends on
 which other modules happen to be imported; :func:`register_scenario` adds the user's own.
@@ -27,7 +30,10 @@ function that counts, simulates or evaluates a scenario somewhere (``expected_co
 ``simulate_*``, the sensitivity functions, the report and the command line) does so by default
 in :data:`DEFAULT_POPULATION`, ``"finland-2016"``: a population other than the reference one,
 so the age profiles and relative risks show in the results (in the reference population
-calibration fixes the crude prevalence and the paraneoplastic share).
+calibration fixes the crude prevalence and the paraneoplastic share). Two functions default to
+the reference population instead, because that is what they are about:
+``calibration_report`` (targets vs model) and ``simulate_followup`` (whose drift figures are
+measured against it). ``population=None`` means the reference population everywhere.
 
 Sex and smoking enter the risk model as relative risks (``male_rr_*``, ``smoking_rr_*``). The
 evidence often gives a *share of cases* instead (70-79% of paraneoplastic cases are men); such a
@@ -53,8 +59,7 @@ from lems_epi.populations.loaders import POPULATION_NAMES, check_population
 from lems_epi.populations.smoking import SMOKING_NAMES, smoking_prevalence
 
 __all__ = ["AGE_VARIANTS", "DEFAULT_POPULATION", "NAMED_SCENARIOS", "REFERENCE_POPULATION",
-           "Scenario",
-           "coerce_scenario", "register_scenario", "scenario_names", "scenarios"]
+           "Scenario", "coerce_scenario", "register_scenario", "scenario_names", "scenarios"]
 
 #: The population every function counts, simulates and evaluates in by default.
 DEFAULT_POPULATION = "finland-2016"
