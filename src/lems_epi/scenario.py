@@ -33,7 +33,8 @@ so the age profiles and relative risks show in the results (in the reference pop
 calibration fixes the crude prevalence and the paraneoplastic share). Two functions default to
 the reference population instead, because that is what they are about:
 ``calibration_report`` (targets vs model) and ``simulate_followup`` (whose drift figures are
-measured against it). ``population=None`` means the reference population everywhere.
+measured against it). In the model, simulation and sensitivity functions ``population=None``
+means the reference population.
 
 Sex and smoking enter the risk model as relative risks (``male_rr_*``, ``smoking_rr_*``). The
 evidence often gives a *share of cases* instead (70-79% of paraneoplastic cases are men); such a
