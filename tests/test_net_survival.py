@@ -426,3 +426,67 @@ def test_standard_needs_every_age_group(cohort):
     young = cohort.assign(age_years=cohort["age_years"] - 35)
     with pytest.raises(ValueError, match="below the standard's youngest group"):
         _fit(young, standard="icss1")
+
+
+# --------------------------------------------------------------------------- popEpi
+@pytest.mark.parametrize(("method", "source", "rtol"), [
+    ("ederer2", "popEpi-e2", 1e-8), ("pohar-perme", "popEpi-pp", 1e-3)])
+def test_popepi_hazard_method(cohort, method, source, rtol):
+    """popEpi ``survtab(..., surv.method = "hazard", relsurv.method = "e2"/"pp", breaks =
+    list(FUT = seq(0, 5, 1/12)), conf.type = "log")`` (README: d_exp from the hazard at the
+    age of the midpoint of each person's time in the interval). popEpi's std_err is the SE
+    of the survival itself (ours, on the log scale, times the estimate). Pohar-Perme: our
+    weights are 1/S_Pi at each interval's start, exactly integrated; popEpi discretises its
+    weights its own way, so 1e-3 (the README's tolerance; we are within 4e-4)."""
+    ref = pd.read_csv(DATA / "relative_survival_expected.csv")
+    ref = ref[ref["method"] == source].reset_index(drop=True)
+    r = _fit(cohort, method=method, intervals=np.arange(61) / 12)
+    got = r.table[~r.table["measure"].isin(["survival", "expected_survival"])]
+    got = got.reset_index(drop=True)
+    assert got["method"].iloc[0] == f"{method}-intervals"
+    np.testing.assert_allclose(got["estimate"], ref["surv"], rtol=rtol)
+    np.testing.assert_allclose(got["estimate"] * got["std_err"], ref["std_err"], rtol=rtol)
+    np.testing.assert_allclose(got["lower"], ref["lower"], rtol=rtol)
+    np.testing.assert_allclose(got["upper"], ref["upper"], rtol=rtol)
+    obs = _measure(r, "survival")
+    if method == "ederer2":  # observed / expected = relative, all from the same intervals
+        np.testing.assert_allclose(obs["estimate"] / _measure(r, "expected_survival")[
+            "estimate"], got["estimate"], rtol=1e-12)
+    assert r.integration == "life-table intervals (60)"
+
+
+def test_intervals_checked(cohort):
+    with pytest.raises(ValueError, match="starting at 0"):
+        _fit(cohort, intervals=[1, 2, 3])
+    with pytest.raises(ValueError, match="not 'ederer1'"):
+        _fit(cohort, method="ederer1", intervals=[0, 1, 2])
+
+
+def test_curve_after_the_last_death_stays():
+    """When everybody still followed dies at the longest follow-up, the curves keep their last
+    value after it (the observed survival stays 0): no missing values, no warning."""
+    d = pd.DataFrame({"t": [0.5, 1.0, 1.5], "dead": [0, 1, 1], "age": [60.0, 70.0, 80.0],
+                      "sex": ["male", "female", "male"]})
+    r = net_survival(d, duration="t", event="dead", age="age", sex="sex", times=[1.5, 3.0])
+    obs = _measure(r, "survival")["estimate"].to_numpy()
+    np.testing.assert_array_equal(obs, [0.0, 0.0])
+    net = _measure(r, "net_survival")["estimate"].to_numpy()
+    assert net[1] == net[0]
+    assert net[0] > 0
+
+
+def test_direct_standardisation_warns_when_an_age_group_ends_early(simulator):
+    from lems_epi.exceptions import SparseDataWarning
+
+    rng = np.random.default_rng(3)
+    data = simulator(3000, rng, lambda a: np.full(a.size, 0.3), ages=(15, 95), follow=(3, 3))
+    young = data["age"] < 45
+    data.loc[young, "t"] = np.minimum(data.loc[young, "t"], 1.0)
+    data.loc[young & (data["t"] == 1.0), "dead"] = 0
+    with pytest.warns(SparseDataWarning, match=r"age group\(s\) \['15-44'\]"):
+        r = net_survival(data, duration="t", event="dead", age="age", sex="sex",
+                         times=[0.5, 2], standard="icss1", weighting="direct",
+                         integration="exact")
+    est = _measure(r, "net_survival")["estimate"].to_numpy()
+    assert np.isfinite(est[0])
+    assert np.isnan(est[1])

@@ -114,7 +114,7 @@ from lems_epi._validation import (
 from lems_epi.exceptions import SparseDataWarning
 from lems_epi.stats._core import z_value
 from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame
-from lems_epi.stats.net_survival_core import ederer1_expected, fit_group
+from lems_epi.stats.net_survival_core import ederer1_expected, fit_group, fit_intervals
 from lems_epi.stats.population_hazard import as_rate_table
 
 __all__ = ["ICSS1", "NetSurvivalResult", "icss_weights", "net_survival"]
@@ -313,6 +313,21 @@ def _check_times(times, T, caller):
     return times
 
 
+def _check_intervals(intervals, method, caller):
+    if intervals is None:
+        return None
+    if method == "ederer1":
+        raise ValueError(f"{caller}: 'intervals' (the life-table hazard method) works with "
+                         "method='ederer2' or 'pohar-perme', not 'ederer1'.")
+    breaks = as_numeric_array(np.atleast_1d(intervals), name="intervals", caller=caller)
+    if breaks.size < 2 or not np.isfinite(breaks).all() or breaks[0] != 0 or \
+            (np.diff(breaks) <= 0).any():
+        raise ValueError(f"{caller}: 'intervals' must be increasing finite breaks (years "
+                         "since diagnosis) starting at 0, e.g. np.arange(0, 61) / 12; got "
+                         f"{breaks[:6].tolist()}{'...' if breaks.size > 6 else ''}.")
+    return breaks
+
+
 def _standard(standard, caller):
     if isinstance(standard, str):
         return icss_weights(standard)
@@ -359,13 +374,23 @@ def _at_times(fit, times, T, dead, expected_t, method):
         net, net_se = observed / expected_t, observed_se
     else:
         net, net_se = pick(fit.net, 1.0), pick(fit.net_se, 0.0)
-    beyond = times > T.max()
+    beyond = _unfollowed(times, T, dead)
     for arr in (observed, observed_se, net, net_se):
         arr[beyond] = np.nan
     at_risk, events = _counts_at(T, dead, times)
     return {"n": np.full(times.size, T.size), "at_risk": at_risk, "events": events,
             "observed": observed, "observed_se": observed_se, "expected": expected_t,
             "net": net, "net_se": net_se}
+
+
+def _unfollowed(times, T, dead):
+    """Times beyond the longest follow-up when it ended censored (the curve is undefined).
+
+    When everybody still at risk at the longest follow-up dies then, the curves stay at
+    their last value.
+    """
+    top = T.max()
+    return (times > top) & (not bool(dead[T == top].all()))
 
 
 def _expected_probe(fit, times):
@@ -375,10 +400,14 @@ def _expected_probe(fit, times):
     return np.unique(np.concatenate([probe, times]))
 
 
-def _fit_one(T, dead, a, sx, y, w, table, method, integration, times):
-    """One group: the values at ``times`` (dict of arrays) and the curve (DataFrame)."""
-    fit = fit_group(T, dead, a, sx, y, w, table, method=method, integration=integration,
-                    extra_times=times)
+def _fit_one(T, dead, a, sx, y, w, table, method, how, times):
+    """One group: the values at ``times`` (dict of arrays) and the curve (dict of arrays)."""
+    integration, breaks = how
+    if breaks is None:
+        fit = fit_group(T, dead, a, sx, y, w, table, method=method, integration=integration,
+                        extra_times=times)
+    else:
+        fit = fit_intervals(T, dead, a, sx, y, w, table, method=method, breaks=breaks)
     if method == "ederer2":
         expected = np.exp(-fit.expected_ch)
         i = np.searchsorted(fit.time, times, side="right") - 1
@@ -423,7 +452,11 @@ def _direct_curve(curves, weights, T, dead):
     time = np.unique(np.concatenate([c["time"] for c in curves]))
     order = np.argsort(T, kind="stable")
     at_risk = T.size - np.searchsorted(T[order], time, side="left")
-    events = np.bincount(np.searchsorted(time, T), dead, minlength=time.size)
+    events = np.bincount(np.searchsorted(time, T[T <= time[-1]]), dead[T <= time[-1]],
+                         minlength=time.size)
+    if all(c["time"].size == time.size for c in curves):  # common intervals: add them up
+        at_risk = sum(c["at_risk"] for c in curves)
+        events = sum(c["events"] for c in curves)
     cols = {"time": time, "at_risk": at_risk.astype(np.int64),
             "events": events.astype(np.int64), "observed": 0.0, "expected": 0.0,
             "estimate": 0.0}
@@ -435,9 +468,11 @@ def _direct_curve(curves, weights, T, dead):
         for col, se in (("observed", "observed_se"), ("estimate", "std_err")):
             v = np.where(i >= 0, c[col][j], 1.0)
             s = np.where(i >= 0, c[se][j], 0.0)
-            v[time > t[-1]] = np.nan
+            if c["observed"][-1] > 0:  # ended censored: undefined beyond
+                v[time > t[-1]] = np.nan
             cols[col] = cols[col] + w * v
-            var[col] = var[col] + (w * v * s) ** 2
+            with np.errstate(invalid="ignore"):
+                var[col] = var[col] + np.where(s == 0, 0.0, w * v * s) ** 2
         cols["expected"] = cols["expected"] + w * np.exp(np.interp(
             time, np.concatenate([[0.0], t]), np.log(np.concatenate([[1.0], c["expected"]]))))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -468,11 +503,16 @@ def _contract(keys, vals, times, method, label, z, conf_level, by):
     cols = _stacked(keys, [{"time": times, **v} for v in vals], by)
     groups = {c: cols[c] for c in [*by, "time"]}
     inputs = {c: cols[c] for c in ("n", "at_risk", "events")}
+    intervals = label.startswith("-intervals")
+    label = label.removeprefix("-intervals")
     expected_method = "ederer2" if method == "ederer2" else "ederer1"
+    names = ((method + "-intervals", "life-table", expected_method + "-intervals"
+              if method == "ederer2" else expected_method) if intervals
+             else (method, "kaplan-meier", expected_method))
     frames = []
-    for measure, est, se, name in ((_MEASURE[method], "net", "net_se", method),
-                                   ("survival", "observed", "observed_se", "kaplan-meier"),
-                                   ("expected_survival", "expected", None, expected_method)):
+    for measure, est, se, name in ((_MEASURE[method], "net", "net_se", names[0]),
+                                   ("survival", "observed", "observed_se", names[1]),
+                                   ("expected_survival", "expected", None, names[2])):
         e = np.asarray(cols[est], float)
         s = np.zeros(e.size) if se is None else np.asarray(cols[se], float)
         lo, hi = _log_limits(e, s, z)
@@ -535,6 +575,12 @@ def _fit_keyed(T, dead, a, sx, y, table, spec, index):
         parts.append(v)
         curves.append(c)
     strata = [(std["age_group"].iloc[g], v) for g, v in zip(used, parts, strict=True)]
+    short = [g for g, v in strata if np.isnan(v["net"]).any()]
+    if short:
+        warnings.warn(f"{caller}: in age group(s) {short} nobody is followed to some of the "
+                      f"times {times.tolist()}; the directly standardised values there are "
+                      "missing (NaN). Use weighting='brenner', or earlier times.",
+                      SparseDataWarning, stacklevel=4)
     return _direct(parts, weight[used]), _direct_curve(curves, weight[used], T, dead), strata
 
 
@@ -569,7 +615,7 @@ def _keys(data, by, caller):
 
 def net_survival(data, *, duration, event, age, sex, year=None, life_table="finland-2013",
                  method="pohar-perme", times=None, by=None, conf_level=0.95,
-                 integration="daily", standard=None, weighting="brenner"
+                 integration="daily", intervals=None, standard=None, weighting="brenner"
                  ) -> NetSurvivalResult:
     """Relative or net survival against a life table, with observed and expected survival.
 
@@ -608,6 +654,16 @@ def net_survival(data, *, duration, event, age, sex, year=None, life_table="finl
     integration : {"daily", "exact"}
         ``"daily"`` (alias ``"relsurv"``): R relsurv's 1-day steps, which it matches to 1e-13;
         ``"exact"``: the exact integral of the population hazard.
+    intervals : sequence of float, optional
+        Breaks (years since diagnosis, from 0) of fixed intervals: estimate with the
+        life-table (hazard) method of R popEpi's ``survtab(surv.method = "hazard")`` on them
+        instead of at every distinct time (see :func:`~lems_epi.stats.net_survival_core.\
+fit_intervals`). Ederer II then matches popEpi's ``relsurv.method = "e2"`` to 1e-14, and
+        Pohar-Perme (weights ``1 / S_Pi`` at each interval's start) popEpi's ``"pp"`` to 4e-4
+        (popEpi discretises its weights differently). The observed survival is then
+        ``prod exp(-delta d / pyrs)`` and, for Ederer II, the expected survival ``prod
+        exp(-delta d_exp / pyrs)``; ``integration`` is not used. Values at ``times`` are those
+        at the last break at or before each time.
     standard : None, "icss1" or pandas.DataFrame
         Age-standardise with these weights by age at diagnosis (a DataFrame with
         ``age_start``, ``weight`` and optionally ``age_group``; the last group is open).
@@ -651,11 +707,16 @@ def net_survival(data, *, duration, event, age, sex, year=None, life_table="finl
     by = as_column_list(by, caller=caller)
     T, dead, a, sx, y = _prepare(data, duration, event, age, sex, year, table, caller)
     times = _check_times(times, T, caller)
-    spec = (method, integration, times, std, weighting, caller)
+    breaks = _check_intervals(intervals, method, caller)
+    spec = (method, (integration, breaks), times, std, weighting, caller)
+    standardization = label.lstrip(", ") or None
+    if breaks is not None:
+        label = "-intervals" + label
+        integration = f"life-table intervals ({breaks.size - 1})"
     z = z_value(conf_level)
     keys_all, vals_all, curves, strata_keys, strata_vals = [], [], [], [], []
     for keys, pos in _keys(data, by, caller):
-        if times.max() > T[pos].max():
+        if _unfollowed(times, T[pos], dead[pos]).any():
             warnings.warn(f"{caller}: {'group ' + str(keys) + ': ' if keys else ''}nobody is "
                           f"followed beyond {T[pos].max():.4g} years; the values at times "
                           f"{times[times > T[pos].max()].tolist()} are missing (NaN).",
@@ -675,10 +736,11 @@ def net_survival(data, *, duration, event, age, sex, year=None, life_table="finl
                  data, by),
         curve=_restore(_curve_frame(_stacked(keys_all, curves, by), z, by), data, by),
         intervals=_restore(pd.DataFrame(intervals), data, by),
-        strata=_restore(_contract(strata_keys, strata_vals, times, method, "", z, conf_level,
+        strata=_restore(_contract(strata_keys, strata_vals, times, method,
+                                  "-intervals" if breaks is not None else "", z, conf_level,
                                   [*by, "age_group"]), data, by) if strata_vals else None,
         method=method, integration=integration, life_table=table.name,
-        standardization=label.lstrip(", ") or None, by=tuple(by))
+        standardization=standardization, by=tuple(by))
 
 
 def _restore(frame, data, by):

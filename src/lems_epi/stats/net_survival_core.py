@@ -22,7 +22,7 @@ import pandas as pd
 
 from lems_epi.stats.population_hazard import RateTable, day_grid, hazard_segments
 
-__all__ = ["GroupFit", "cell_sums", "fit_group", "ederer1_expected"]
+__all__ = ["GroupFit", "cell_sums", "ederer1_expected", "fit_group", "fit_intervals"]
 
 #: Persons per block when the population hazard is followed to a common horizon (Ederer I).
 BLOCK = 200_000
@@ -166,9 +166,10 @@ def fit_group(T, dead, age, sex, year, w, table: RateTable, *, method: str,
     n_risk = from_here(np.ones(T.size))
     events = at(dead)
     y_w, d_w, d_w2 = from_here(w), at(w * dead), at(w * w * dead)
+    empty = y_w == 0  # times (added) after everybody's follow-up: nothing changes there
     with np.errstate(divide="ignore", invalid="ignore"):
-        observed = np.cumprod(1 - d_w / y_w)
-        observed_se = np.sqrt(np.cumsum(d_w2 / (y_w * (y_w - d_w))))
+        observed = np.cumprod(np.where(empty, 1.0, 1 - d_w / y_w))
+        observed_se = np.sqrt(np.cumsum(np.where(empty, 0.0, d_w2 / (y_w * (y_w - d_w)))))
     grid, interval = day_grid(pts) if integration == "daily" else (None, None)
     seg = hazard_segments(table, age=age, sex=sex, year=year, horizon=T, grid=grid)
     expected_ch = np.full(pts.size, np.nan)
@@ -188,8 +189,8 @@ def fit_group(T, dead, age, sex, year, w, table: RateTable, *, method: str,
         denom = cell_sums(pts, seg, w, side="left")["B"]
         integral = _pohar_perme_integral(pts, seg, w, integration, grid, interval)
         with np.errstate(divide="ignore", invalid="ignore"):
-            net = np.cumprod(1 - (dd / denom - integral))
-            net_se = np.sqrt(np.cumsum(dd2 / denom ** 2))
+            net = np.cumprod(np.where(empty, 1.0, 1 - (dd / denom - integral)))
+            net_se = np.sqrt(np.cumsum(np.where(empty, 0.0, dd2 / denom ** 2)))
     return GroupFit(pts, n_risk, events, observed, observed_se, net, net_se, expected_ch)
 
 
@@ -222,3 +223,58 @@ def ederer1_expected(times, age, sex, year, w, table: RateTable) -> np.ndarray:
                               horizon=np.full(age[sl].size, horizon))
         total += cell_sums(times, seg, w[sl], side="left", quantities=("S",))["S"]
     return total / w.sum()
+
+
+def _cumulative_at(seg, first, t):
+    """Each person's cumulative population hazard at time ``t`` (persons start at ``first``)."""
+    inside = (seg.start <= t).astype(np.int64)
+    idx = first + np.add.reduceat(inside, first) - 1
+    return seg.cum_start[idx] + seg.hazard[idx] * (t - seg.start[idx])
+
+
+def fit_intervals(T, dead, age, sex, year, w, table: RateTable, *, method: str,
+                  breaks) -> GroupFit:
+    """The life-table (hazard) estimators of popEpi's ``survtab`` on fixed intervals.
+
+    In interval ``k`` of length ``delta`` (``breaks[k]`` to ``breaks[k + 1]``) with ``d``
+    deaths and ``pyrs`` person-years, the expected deaths ``d_exp`` are each person's time in
+    the interval times the hazard at the age (and calendar time) of the midpoint of that time
+    (no split at birthdays), and ``S = prod exp(-delta (d - d_exp) / pyrs)``; the log-scale SE
+    is ``sqrt(sum delta^2 d / pyrs^2)``. Pohar-Perme weights each person by ``1 / S_Pi`` at
+    the interval's start (exact integration); ``d``, ``pyrs``, ``d_exp`` are then weighted
+    sums and the SE uses the squared weights.
+    """
+    breaks = np.asarray(breaks, float)
+    k_n = breaks.size - 1
+    seg = None
+    if method == "pohar-perme":
+        seg = hazard_segments(table, age=age, sex=sex, year=year,
+                              horizon=np.minimum(T, breaks[-1]))
+        first = np.flatnonzero(np.r_[True, seg.person[1:] != seg.person[:-1]])
+    cols = {c: np.zeros(k_n) for c in ("n", "d", "obs", "obs_v", "exp_", "est", "est_v")}
+    for k in range(k_n):
+        a, b = breaks[k], breaks[k + 1]
+        at = np.flatnonzero(T > a)
+        if at.size == 0:
+            cols["obs"][k:] = cols["est"][k:] = cols["exp_"][k:] = np.nan
+            break
+        dur = np.minimum(T[at], b) - a
+        mid_age = np.minimum(np.floor(age[at] + a + dur / 2).astype(np.int64), table.max_age)
+        y = table.year_index(np.floor(year[at] + a + dur / 2)) if year is not None else 0
+        haz = table.hazard[sex[at], y, mid_age - table.min_age]
+        died = dead[at] * (T[at] <= b)
+        ww = w[at]
+        delta = b - a
+        cols["n"][k], cols["d"][k] = at.size, died.sum()
+        pyrs = (ww * dur).sum()
+        cols["obs"][k] = delta * (ww * died).sum() / pyrs
+        cols["obs_v"][k] = delta ** 2 * (ww * ww * died).sum() / pyrs ** 2
+        cols["exp_"][k] = delta * (ww * dur * haz).sum() / pyrs
+        if seg is not None:
+            ww = ww * np.exp(_cumulative_at(seg, first, a)[at])
+            pyrs = (ww * dur).sum()
+        cols["est"][k] = delta * ((ww * died).sum() - (ww * dur * haz).sum()) / pyrs
+        cols["est_v"][k] = delta ** 2 * (ww * ww * died).sum() / pyrs ** 2
+    return GroupFit(breaks[1:], cols["n"], cols["d"], np.exp(-np.cumsum(cols["obs"])),
+                    np.sqrt(np.cumsum(cols["obs_v"])), np.exp(-np.cumsum(cols["est"])),
+                    np.sqrt(np.cumsum(cols["est_v"])), np.cumsum(cols["exp_"]))
