@@ -192,3 +192,28 @@ def test_exposure_misclassification_by_hand():
     with pytest.raises(ValueError, match="not positive"):
         correct_misclassification(a, b, c, d, misclassified="exposure", sensitivity=0.5,
                                   specificity=0.6)
+
+
+def test_selection_bias_worked_example():
+    """episensr's README (selection(), Stang et al. uveal melanoma study): corrected RR
+    1.483780 and OR 1.634608 with selection probabilities .94, .85, .64, .25."""
+    from lems_epi.sensitivity import selection_bias
+
+    t = selection_bias(136, 297, 107, 165, selection=(0.94, 0.85, 0.64, 0.25))
+    assert t["estimate"].iloc[0] == pytest.approx(1.483780, abs=5e-7)
+    assert t["estimate"].iloc[1] == pytest.approx(1.634608, abs=5e-7)
+    factor = (0.94 * 0.25) / (0.85 * 0.64)
+    one = selection_bias(136, 297, 107, 165, selection=factor)
+    assert one["estimate"].iloc[0] == pytest.approx(t["estimate"].iloc[1], rel=1e-12)
+
+
+def test_unmeasured_confounder_worked_example():
+    """episensr's vignette (confounders.array, Schneeweiss 2006): RR 2 with RR_CD 2.5 and
+    prevalences 0.1 / 0.5 gives adjusted RR 3.043478 and percent bias -34.285714."""
+    from lems_epi.sensitivity import unmeasured_confounder
+
+    t = unmeasured_confounder(2.0, 1.5, 2.7, rr_confounder_outcome=2.5,
+                              prevalence_exposed=0.1, prevalence_unexposed=0.5)
+    assert t["estimate"].item() == pytest.approx(3.043478, abs=5e-7)
+    assert t["percent_bias"].item() == pytest.approx(-34.285714, abs=5e-7)
+    assert t["lower"].item() == pytest.approx(1.5 / t["bias_factor"].item(), rel=1e-12)

@@ -63,6 +63,11 @@ CASES = {
     "e_value": lambda: le.sensitivity.e_value(3.9, 1.8, 8.7),
     "correct_misclassification": lambda: le.sensitivity.correct_misclassification(
         215, 668, 1449, 4296, misclassified="exposure", sensitivity=0.78, specificity=0.99),
+    "selection_bias": lambda: le.sensitivity.selection_bias(
+        136, 297, 107, 165, selection=(0.94, 0.85, 0.64, 0.25)),
+    "unmeasured_confounder": lambda: le.sensitivity.unmeasured_confounder(
+        2.0, 1.5, 2.7, rr_confounder_outcome=2.5, prevalence_exposed=0.1,
+        prevalence_unexposed=0.5),
     # H1: intervals, rates, standardisation
     "poisson_ci": lambda: le.poisson_ci([0, 3, 12], [1000, 1000, 5000], per=1000),
     "proportion_ci": lambda: le.proportion_ci([0, 3, 12], [10, 10, 50]),

@@ -36,6 +36,8 @@ from lems_epi.sensitivity.bias import (
     e_value,
     misclassify_outcome,
     outcome_misclassification,
+    selection_bias,
+    unmeasured_confounder,
 )
 from lems_epi.sensitivity.defaults import (
     default_distributions,
@@ -92,7 +94,9 @@ __all__ = [
     "probabilistic",
     "scenario_from_params",
     "scenario_grid",
+    "selection_bias",
     "sobol",
     "triangular",
     "uniform",
+    "unmeasured_confounder",
 ]

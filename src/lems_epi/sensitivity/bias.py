@@ -38,6 +38,8 @@ __all__ = [
     "e_value",
     "misclassify_outcome",
     "outcome_misclassification",
+    "selection_bias",
+    "unmeasured_confounder",
 ]
 
 E_VALUE_MEASURES = ("rr", "or", "hr", "smd")
@@ -361,6 +363,149 @@ def _corrected_table(counts, misclassified, method, sensitivity, specificity, pp
         measure=["risk_ratio", "odds_ratio"], estimate=[rr, odds], lower=[np.nan, lo_or],
         upper=[np.nan, hi_or], conf_level=conf_level, method=f"{misclassified}-{method}",
         extra={f"{k}_corrected": [v, v] for k, v in zip("abcd", cells, strict=True)})
+
+
+def selection_bias(a, b, c, d, *, selection) -> pd.DataFrame:
+    r"""Correct a 2x2 table for selection bias with the four selection probabilities.
+
+    Each cell is divided by the probability that a person of that cell was selected into the
+    study (took part): :math:`A = a / S_{a}`, :math:`B = b / S_{b}`, ... [1]_. The corrected
+    odds ratio is the observed one divided by the selection-bias factor
+    :math:`S_a S_d / (S_b S_c)`.
+
+    Parameters
+    ----------
+    a, b, c, d : float
+        Exposed cases, exposed non-cases, unexposed cases, unexposed non-cases.
+    selection : tuple of 4 floats or float
+        Selection probabilities of exposed cases, unexposed cases, exposed non-cases and
+        unexposed non-cases (episensr's order for ``selection()``), or one selection-bias
+        odds ratio factor (then only the odds ratio is corrected).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``a, b, c, d``, rows ``risk_ratio`` and ``odds_ratio`` of the corrected table (no
+        interval: the uncertainty of the selection probabilities is not modelled), then the
+        corrected cells ``a_corrected`` ... ``d_corrected``.
+
+    References
+    ----------
+    .. [1] Lash TL, Fox MP, Fink AK (2009). Applying Quantitative Bias Analysis to
+       Epidemiologic Data. New York: Springer. Chapter 4.
+
+    Examples
+    --------
+    The uveal melanoma and mobile phone study of Stang et al. (episensr's worked example):
+
+    >>> t = selection_bias(136, 297, 107, 165, selection=(0.94, 0.85, 0.64, 0.25))
+    >>> t[["measure", "estimate"]].round(6)
+          measure  estimate
+    0  risk_ratio   1.48378
+    1  odds_ratio  1.634608
+    """
+    caller = "selection_bias"
+    cells = [float(as_float_array(v, name=k, caller=caller).ravel()[0])
+             for k, v in zip("abcd", (a, b, c, d), strict=True)]
+    if isinstance(selection, numbers.Real) and not isinstance(selection, bool):
+        factor = check_positive_number(selection, name="selection", caller=caller)
+        a_, b_, c_, d_ = cells
+        odds = a_ * d_ / (b_ * c_) / factor
+        return contract_frame({k: [v] for k, v in zip("abcd", cells, strict=True)},
+                              measure="odds_ratio", estimate=odds, lower=np.nan,
+                              upper=np.nan, conf_level=np.nan, method="selection-factor")
+    try:
+        s_case_exp, s_case_unexp, s_non_exp, s_non_unexp = selection
+    except (TypeError, ValueError):
+        raise TypeError(f"{caller}: 'selection' must be four probabilities (exposed cases, "
+                        "unexposed cases, exposed non-cases, unexposed non-cases) or one "
+                        f"factor, got {selection!r}.") from None
+    probs = [check_probability(v, name="selection", caller=caller, open_interval=False)
+             for v in (s_case_exp, s_non_exp, s_case_unexp, s_non_unexp)]
+    if min(probs) <= 0:
+        raise ValueError(f"{caller}: selection probabilities must be > 0, got {selection!r}.")
+    a_t, b_t, c_t, d_t = (v / p for v, p in zip(cells, probs, strict=True))
+    rr = (a_t / (a_t + b_t)) / (c_t / (c_t + d_t))
+    return contract_frame(
+        {k: [v, v] for k, v in zip("abcd", cells, strict=True)},
+        measure=["risk_ratio", "odds_ratio"], estimate=[rr, a_t * d_t / (b_t * c_t)],
+        lower=np.nan, upper=np.nan, conf_level=np.nan, method="selection-probabilities",
+        extra={f"{k}_corrected": [v, v] for k, v in
+               zip("abcd", (a_t, b_t, c_t, d_t), strict=True)})
+
+
+def unmeasured_confounder(estimate, lower=None, upper=None, *, rr_confounder_outcome,
+                          prevalence_exposed, prevalence_unexposed) -> pd.DataFrame:
+    r"""Risk ratio adjusted for a binary unmeasured confounder (external adjustment).
+
+    With the confounder's risk ratio for the outcome :math:`RR_{CD}` and its prevalence
+    :math:`p_1` among the exposed and :math:`p_0` among the unexposed, the confounded risk
+    ratio is the adjusted one times the bias factor [1]_ [2]_
+
+    .. math:: B = rac{p_1 (RR_{CD} - 1) + 1}{p_0 (RR_{CD} - 1) + 1}, \qquad
+       RR_{adj} = RR_{obs} / B.
+
+    The confidence limits are divided by the same factor (the bias parameters are taken as
+    known). ``percent_bias`` is :math:`(RR_{obs} - RR_{adj}) / RR_{adj} 	imes 100`.
+
+    Parameters
+    ----------
+    estimate : float or array_like
+        Observed risk ratio(s) (or rate or odds ratios of a rare outcome).
+    lower, upper : float or array_like, optional
+        Their confidence limits.
+    rr_confounder_outcome : float
+        Risk ratio of the outcome for the confounder, > 0.
+    prevalence_exposed, prevalence_unexposed : float
+        Prevalence of the confounder among the exposed and the unexposed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``input_estimate``, ``measure`` ("risk_ratio"), ``estimate`` (adjusted), ``lower``,
+        ``upper``, ``conf_level`` (nan), ``method``, ``per``, ``bias_factor``,
+        ``percent_bias``.
+
+    References
+    ----------
+    .. [1] Schneeweiss S (2006). Sensitivity analysis and external adjustment for unmeasured
+       confounders in epidemiologic database studies of therapeutics.
+       Pharmacoepidemiology and Drug Safety 15(5):291-303. https://doi.org/10.1002/pds.1200
+    .. [2] Lash TL, Fox MP, Fink AK (2009). Applying Quantitative Bias Analysis to
+       Epidemiologic Data. New York: Springer. Chapter 5.
+
+    Examples
+    --------
+    Schneeweiss' example (episensr's ``confounders.array``): observed RR 2, RR 2.5 for the
+    confounder, prevalence 10% among the exposed and 50% among the unexposed:
+
+    >>> t = unmeasured_confounder(2.0, rr_confounder_outcome=2.5, prevalence_exposed=0.1,
+    ...                           prevalence_unexposed=0.5)
+    >>> t[["estimate", "percent_bias"]].round(4)
+       estimate  percent_bias
+    0    3.0435      -34.2857
+    """
+    caller = "unmeasured_confounder"
+    rr_cd = check_positive_number(rr_confounder_outcome, name="rr_confounder_outcome",
+                                  caller=caller)
+    p1 = check_probability(prevalence_exposed, name="prevalence_exposed", caller=caller)
+    p0 = check_probability(prevalence_unexposed, name="prevalence_unexposed", caller=caller)
+    if (lower is None) != (upper is None):
+        raise ValueError(f"{caller}: give both 'lower' and 'upper', or neither.")
+    est = as_float_array(np.atleast_1d(estimate), name="estimate", caller=caller,
+                         allow_zero=False)
+    factor = (p1 * (rr_cd - 1) + 1) / (p0 * (rr_cd - 1) + 1)
+    if lower is None:
+        lo = hi = np.full(est.shape, np.nan)
+    else:
+        lo = as_float_array(np.atleast_1d(lower), name="lower", caller=caller)
+        hi = as_float_array(np.atleast_1d(upper), name="upper", caller=caller)
+    adjusted = est / factor
+    return contract_frame({"input_estimate": est}, measure="risk_ratio", estimate=adjusted,
+                          lower=lo / factor, upper=hi / factor, conf_level=np.nan,
+                          method="external-adjustment",
+                          extra={"bias_factor": factor,
+                                 "percent_bias": (est - adjusted) / adjusted * 100})
 
 
 def misclassify_outcome(data, *, outcome="case", sensitivity, specificity, rng=None,
