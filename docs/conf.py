@@ -126,12 +126,15 @@ nb_execution_raise_on_error = not _ALLOW_ERRORS
 nb_execution_show_tb = True
 nb_merge_streams = True
 myst_heading_anchors = 3
-suppress_warnings = ["myst.header"]
+# figures carry plotly's JSON output (for JupyterLab) beside an HTML output that the site shows;
+# numpydoc reference lists need not be cited in the text
+suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "ref.citation"]
 
 # -- HTML --------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"lems_epi {release}"
 html_theme_options = {
+    "default_mode": "light",  # no stored mode on a file:// page: say which one
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "footer_start": ["copyright"],
