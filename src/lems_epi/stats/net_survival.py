@@ -61,6 +61,11 @@ clipped to [0, 1].
   hazard in a 278-day interval with 3 patients at risk); a quadrature of the integrand agrees
   with the exact value to 1e-8.
 
+**Fixed intervals** (``intervals``): the life-table (hazard) method of R popEpi's ``survtab``
+on given breaks, ``S = prod exp(-delta (d - d_exp) / pyrs)`` with ``d_exp`` from the hazard at
+the midpoint of each person's time in the interval (Ederer II matches popEpi's ``e2`` to 1e-14;
+Pohar-Perme, weighted by ``1 / S_Pi`` at each interval's start, popEpi's ``pp`` to 4e-4).
+
 Computations are vectorised: each person's follow-up is cut at the birthdays (and new years)
 where the population hazard changes, and sums over persons are accumulated per hazard value
 of the life table (:mod:`lems_epi.stats.net_survival_core`), so 10^6 patients followed for
