@@ -67,7 +67,7 @@ def _indicator(data: pd.DataFrame, spec, *, name: str, caller: str) -> np.ndarra
                      f"({column!r}, {values.iloc[0]!r}).")
 
 
-def _stratum_codes(data, keys, caller):
+def _check_strata(data, keys, caller):
     check_columns(data, keys, caller=caller)
     clash = [k for k in keys if k in _CELLS]
     if clash:
@@ -78,31 +78,44 @@ def _stratum_codes(data, keys, caller):
     if missing.any():
         raise ValueError(f"{caller}: stratum columns {keys} have missing values at "
                          f"{describe_rows(missing, data.index)}; drop or fill them first.")
+
+
+def _stratum_codes(data, keys):
     grouped = data[keys].groupby(keys, sort=True, observed=True)
     labels = grouped.size().reset_index()[keys]
-    return grouped.ngroup().to_numpy(np.int64), labels
+    return grouped.ngroup().to_numpy(np.int32), labels
+
+
+_CHUNK = 1 << 20  # rows counted at a time: memory stays near the size of the frame
 
 
 def _count_cells(data, exposure, outcome, strata, count, caller):
     """Counts a, b, c, d (one row per stratum) from person rows or a long table of counts."""
     exposed = _indicator(data, exposure, name="exposure", caller=caller)
     case = _indicator(data, outcome, name="outcome", caller=caller)
-    cell = 2 * (~exposed).astype(np.int64) + (~case).astype(np.int64)  # a=0, b=1, c=2, d=3
-    del exposed, case
     weights = None
     if count is not None:
         check_columns(data, [count], caller=caller)
         weights = as_count_array(data[count], name=count, caller=caller)
     keys = as_column_list(strata, caller=caller, name="strata")
     if keys:
-        codes, labels = _stratum_codes(data, keys, caller)
-        cell += 4 * codes
-        k = len(labels)
-    else:
-        labels, k = None, 1
-    counts = np.bincount(cell, weights=weights, minlength=4 * k).reshape(k, 4)
-    cells = pd.DataFrame(counts.astype(np.int64), columns=list(_CELLS))
-    return cells if labels is None else pd.concat([labels, cells], axis=1)
+        _check_strata(data, keys, caller)
+    parts = []
+    for start in range(0, max(len(data), 1), _CHUNK):
+        rows = slice(start, start + _CHUNK)
+        cell = 2 * (~exposed[rows]).astype(np.int32) + (~case[rows]).astype(np.int32)
+        w = None if weights is None else weights[rows]
+        if not keys:
+            parts.append(np.bincount(cell, weights=w, minlength=4)[None, :])
+            continue
+        codes, labels = _stratum_codes(data.iloc[rows], keys)
+        counts = np.bincount(cell + 4 * codes, weights=w, minlength=4 * len(labels))
+        parts.append(pd.concat([labels, pd.DataFrame(counts.reshape(-1, 4).astype(np.int64),
+                                                     columns=list(_CELLS))], axis=1))
+    if not keys:
+        return pd.DataFrame(np.sum(parts, axis=0).astype(np.int64), columns=list(_CELLS))
+    both = pd.concat(parts, ignore_index=True)
+    return both.groupby(keys, sort=True, observed=True)[list(_CELLS)].sum().reset_index()
 
 
 def independence_tests(a, b, c, d) -> pd.DataFrame:
