@@ -501,3 +501,37 @@ def test_smr_takes_a_frame_or_series():
     series = smr(pd.Series([12, 3], index=["x", "y"]), [6.0, 1.4])
     assert series.index.tolist() == ["x", "y"]
     assert_allclose(series["upper"], out["upper"].to_numpy())
+
+
+@pytest.mark.parametrize("method", DIRECT_METHODS)
+@settings(max_examples=20, deadline=None)
+@given(events=st.lists(st.integers(0, 60), min_size=1, max_size=5),
+       data=st.data())
+def test_every_direct_interval_holds_its_estimate(method, events, data):
+    """Every DSR method's interval contains the estimate and is >= 0; a group without events
+    gets a SparseDataWarning wherever the method cannot give both limits."""
+    from lems_epi.stats.contract import check_contract
+
+    k = len(events)
+    pt = data.draw(st.lists(st.floats(61.0, 1e5), min_size=k, max_size=k))  # rates below 1
+    w = data.draw(st.lists(st.floats(0.05, 1.0), min_size=k, max_size=k))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = standardize_direct(events=events, person_time=pt, standard=w, method=method)
+    check_contract(out)
+    row = out.iloc[0]
+    if sum(events) > 0:
+        assert 0.0 <= row["lower"] <= row["estimate"] * (1 + 1e-9) + 1e-15
+        assert row["estimate"] * (1 - 1e-9) <= row["upper"]
+    elif np.isnan(row["lower"]) or np.isnan(row["upper"]) or row["upper"] == 0:
+        assert any(issubclass(c.category, SparseDataWarning) for c in caught)
+
+
+def test_proportion_scale_methods_are_undefined_at_rates_of_one_or_more():
+    from lems_epi.exceptions import UndefinedValueWarning
+
+    with pytest.warns(UndefinedValueWarning, match="treats the rate as a proportion"):
+        out = standardize_direct(events=[50], person_time=[40.0], standard=[1.0],
+                                 method="normal-logit")
+    assert np.isnan(out["lower"].iloc[0])
+    assert out["estimate"].iloc[0] == 1.25

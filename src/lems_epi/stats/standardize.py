@@ -27,7 +27,7 @@ from lems_epi._validation import (
     describe_rows,
     resolve_method,
 )
-from lems_epi.exceptions import DroppedRowsWarning, SparseDataWarning
+from lems_epi.exceptions import DroppedRowsWarning, SparseDataWarning, UndefinedValueWarning
 from lems_epi.populations import standard_population
 from lems_epi.stats._core import poisson_exact_limits, z_value
 from lems_epi.stats.age_groups import check_open_top_age, map_age_groups
@@ -82,7 +82,8 @@ DIRECT_METHOD_NOTES = {
     "beta-tiwari": "beta interval with mean + mean(w/n), variance + mean((w/n)^2)",
     "beta-mean": "beta interval with mean + mean(w/n), variance + mean(w/n)^2",
     "beta-minmaxavg": "beta interval with wm = (min + max)(w/n)/2 added",
-    "beta-max": "beta interval with wm = max(w/n) added",
+    "beta-max": "beta interval with wm = max(w/n) added (for the beta variants the lower "
+                "limit is 0 at zero events)",
     "approximate-bootstrap": "approximate bootstrap (ABC) interval of Swift (1995)",
 }
 
@@ -267,7 +268,12 @@ def _beta_limits(wm_type):
         with np.errstate(divide="ignore", invalid="ignore"):
             k = yb * (1.0 - yb) / vb - 1.0
             a, b = yb * k, (1.0 - yb) * k
-            return stats.beta.ppf(half, a, b), stats.beta.ppf(1.0 - half, a, b)
+            lower, upper = stats.beta.ppf(half, a, b), stats.beta.ppf(1.0 - half, a, b)
+        # dsrTest's shifted mean gives a positive lower limit at zero events, which would
+        # exclude the estimate 0: the lower limit is 0 there, as for the gamma intervals
+        if wm_type != "none":
+            lower = np.where(rate > 0, lower, 0.0)
+        return lower, upper
     return limits
 
 
@@ -426,7 +432,9 @@ def standardize_direct(data=None, standard=None, *, events="events",
           is 0 and the upper limit is undefined: NaN, with a :class:`SparseDataWarning`.
         * ``normal``: :math:`R \pm z\sqrt{V}`, lower clipped at 0 (teaching only).
         * the further variants of :data:`DIRECT_METHODS` are described in
-          :data:`DIRECT_METHOD_NOTES`.
+          :data:`DIRECT_METHOD_NOTES`. The log, log-log and logit normal intervals, the beta
+          interval and the approximate bootstrap are undefined for a group without events
+          (its variance is 0): NaN there, with a :class:`SparseDataWarning`.
     conf_level : float, default 0.95
         Confidence level.
     single_year_ages : bool, default False
@@ -504,15 +512,57 @@ def standardize_direct(data=None, standard=None, *, events="events",
         open_top_age=open_top_age, caller=caller)
     rate, lower, upper = _direct_arrays(d, n, w, conf_level, method)
     total_d, total_n = d.sum(axis=1), n.sum(axis=1)
-    if method.startswith("dobson") and (total_d == 0).any():
-        warnings.warn(f"{caller}: the Dobson interval has no upper limit when a group has no "
-                      f"events ({describe_rows(total_d == 0)}); upper is NaN there. Use "
-                      "method='fay-feuer' for groups without events.", SparseDataWarning,
-                      stacklevel=2)
+    _warn_zero_events(method, total_d, caller)
+    lower, upper = _undefined_above_one(method, rate, lower, upper, caller)
     return contract_frame({"events": _counts(total_d), "person_time": total_n},
                           groups=groups, measure="dsr", estimate=per * rate,
                           lower=per * lower, upper=per * upper, conf_level=conf_level,
                           method=method, per=per, extra={"crude_rate": per * total_d / total_n})
+
+
+#: methods whose interval is undefined for a group without events (the variance is 0): NaN
+_UNDEFINED_AT_ZERO = ("normal-log", "normal-loglog", "normal-logit", "beta",
+                      "approximate-bootstrap")
+
+
+def _warn_zero_events(method: str, total_d: np.ndarray, caller: str) -> None:
+    zero = total_d == 0
+    if not zero.any():
+        return
+    if method.startswith("dobson"):
+        what = "the Dobson interval has no upper limit"
+    elif method in _UNDEFINED_AT_ZERO:
+        what = f"the {method!r} interval is undefined (zero variance)"
+    elif method in ("normal", "normal-binomial"):
+        warnings.warn(f"{caller}: the {method!r} interval collapses to [0, 0] when a group has "
+                      f"no events ({describe_rows(zero)}). Use method='fay-feuer' for groups "
+                      "without events.", SparseDataWarning, stacklevel=3)
+        return
+    else:
+        return
+    warnings.warn(f"{caller}: {what} when a group has no events ({describe_rows(zero)}); "
+                  "its limits are NaN there. Use method='fay-feuer' for groups without events.",
+                  SparseDataWarning, stacklevel=3)
+
+
+#: methods that treat the rate as a proportion (logit, log-log, beta, binomial variance)
+_PROPORTION_SCALE = ("normal-loglog", "normal-logit", "normal-binomial", "beta", "beta-tiwari",
+                     "beta-mean", "beta-minmaxavg", "beta-max")
+
+
+def _undefined_above_one(method, rate, lower, upper, caller):
+    """NaN limits, with a warning, where a proportion-scale method meets a rate >= 1."""
+    if method not in _PROPORTION_SCALE:
+        return lower, upper
+    bad = rate >= 1.0
+    if bad.any():
+        warnings.warn(f"{caller}: method {method!r} treats the rate as a proportion and is "
+                      f"undefined where it is 1 or more per unit of person-time "
+                      f"({describe_rows(bad)}); its limits are NaN there. Express person-time "
+                      "in smaller units or use method='fay-feuer'.", UndefinedValueWarning,
+                      stacklevel=3)
+        lower, upper = np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
+    return lower, upper
 
 
 def _counts(x: np.ndarray) -> np.ndarray:
