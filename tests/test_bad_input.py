@@ -134,6 +134,9 @@ case("standardize_indirect", "on-number", lambda: le.standardize_indirect(_dsr()
      "on")
 case("standardize_indirect", "reference_per-zero",
      lambda: le.standardize_indirect(_dsr(), REF, reference_per=0), "reference_per")
+case("standardize_indirect", "expected-overflow",
+     lambda: le.standardize_indirect(_dsr(person_time=[1e300, 1e300]), REF.assign(rate=1e10)),
+     "expected count overflows")
 case("standardize_indirect", "events-list-name",
      lambda: le.standardize_indirect(_dsr(), REF, events=["events"]), "events")
 

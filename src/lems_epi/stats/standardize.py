@@ -817,8 +817,9 @@ def standardize_indirect(data, reference_rates, *, on=("age_group",), events="ev
     table = _aggregate(data, [events, person_time], [*by, *on], caller=caller)
     merged = _merge_reference(table, ref, on, events, person_time, "__reference_rate__", how,
                               caller)
-    merged = merged.assign(__expected__=merged[person_time] * merged["__reference_rate__"]
-                           / reference_per)
+    with np.errstate(over="ignore"):
+        merged = merged.assign(__expected__=merged[person_time] * merged["__reference_rate__"]
+                               / reference_per)
     if by:
         grouped = (merged.groupby(by, observed=True, sort=True)[[events, "__expected__"]].sum()
                    .reset_index())
@@ -827,6 +828,9 @@ def standardize_indirect(data, reference_rates, *, on=("age_group",), events="ev
                                 "__expected__": [merged["__expected__"].sum()]})
     e = grouped["__expected__"].to_numpy(dtype=float)
     o = grouped[events].to_numpy(dtype=float)
+    if not np.isfinite(e).all():
+        raise ValueError(f"{caller}: the expected count overflows (person_time x {rate!r} / "
+                         "reference_per is too large); rescale the person-time or the rates.")
     bad = ~(e > 0)
     if bad.any():
         labels = grouped.loc[bad, by].to_dict("records") if by else ["all data"]
