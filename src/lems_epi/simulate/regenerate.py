@@ -22,6 +22,10 @@ __all__ = ["CASE_CONTROL_N", "COHORT_N", "SEED", "build_datasets", "regenerate"]
 SEED = 20130101
 #: Scenario of the cohort and the case-control sample.
 SCENARIO = "seed-base"
+#: Scenarios of the stratum counts: the named scenarios whose figures are fixed numbers. The
+#: ``pooled`` scenario is left out: its figures come from a numerical optimisation (the GLMM
+#: meta-analysis) whose last digits move with that code, and the datasets must stay fixed.
+COUNT_SCENARIOS = ("seed-low", "seed-high", "seed-base", "literature")
 #: Population of every dataset (the named scenarios' reference population).
 POPULATION = "denmark-2013"
 #: Persons in the teaching cohort.
@@ -53,17 +57,16 @@ def build_datasets() -> dict[str, pd.DataFrame]:
     -------
     dict of str to pandas.DataFrame
         ``counts``: :func:`lems_epi.simulate_counts` for the Danish 2013 population under every
-        named scenario, with a leading ``scenario`` column; ``cohort``:
+        named scenario of :data:`COUNT_SCENARIOS`, with a leading ``scenario`` column; ``cohort``:
         :func:`lems_epi.simulate_cohort` of :data:`COHORT_N` persons; ``case_control``:
         :func:`lems_epi.simulate_case_control` from a cohort of :data:`CASE_CONTROL_N`.
     """
-    from lems_epi.scenario import NAMED_SCENARIOS
     from lems_epi.simulate.case_control import simulate_case_control
     from lems_epi.simulate.cohort import simulate_cohort
     from lems_epi.simulate.counts import simulate_counts
 
     parts = []
-    for name in NAMED_SCENARIOS:
+    for name in COUNT_SCENARIOS:
         table = simulate_counts(name, population=POPULATION, rng=SEED)
         table.insert(0, "scenario", name)
         parts.append(table)
@@ -107,7 +110,8 @@ fields, booleans as `True`/`False`.
 ## `{FILES["counts"]}`
 
 Simulated prevalent LEMS cases in the whole Danish population of 2013 (5,602,628 persons) under
-each named scenario ({names}), one row per scenario x stratum ({len(data["counts"]):,} rows).
+each named scenario with fixed figures ({names}; `pooled` is left out: its figures come from
+a numerical meta-analysis), one row per scenario x stratum ({len(data["counts"]):,} rows).
 Made by `lems_epi.simulate_counts(name, population="{POPULATION}", rng={SEED})`; the same seed
 for every scenario, so differences between scenarios are not blurred by different random numbers
 (common random numbers).
