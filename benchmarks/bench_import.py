@@ -48,7 +48,7 @@ def main(repeats: int = 7) -> float:
     ratio = min(ours) / min(base)
     print(f"import lems_epi:             {min(ours) * 1000:7.1f} ms (best of {repeats})")
     print(f"import pandas, scipy.stats:  {min(base) * 1000:7.1f} ms (best of {repeats})")
-    print(f"ratio:                       {ratio:7.2f} (target <= 1.2)")
+    print(f"ratio:                       {ratio:7.4f} (target <= 1.2)")
     print(f"first use ({FIRST_USE[5:]}): {min(first) * 1000:.1f} ms, ratio "
           f"{min(first) / min(base):.2f}")
     print(f"heavy modules loaded:        {heavy_loaded() or 'none'}")
