@@ -496,3 +496,20 @@ def test_rate_ratio_test_minlike_against_binomial():
                                                    rel=1e-10)
     greater = le.rate_ratio_test(60, 51477.5, 30, 54308.7, alternative="greater")
     assert greater["p_value"].iloc[0] == pytest.approx(stats.binom.sf(59, 90, p0), rel=1e-10)
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: le.rate_ratio([], [], [], []), ValueError, "empty"),
+    (lambda: le.rate_ratio("3", 100, 2, 100), TypeError, "'events_a' must be numeric"),
+    (lambda: le.odds_ratio(1 + 2j, 2, 3, 4), TypeError, "'a' must be numeric"),
+    (lambda: le.risk_ratio(np.array(["2020-01-01"], "datetime64[D]"), 2, 3, 4), TypeError,
+     "'a' must be numeric"),
+    (lambda: le.rate_ratio(3, np.inf, 2, 100), ValueError, "'person_time_a' has infinite"),
+    (lambda: le.rate_ratio_test(1, 2, 3, 4, null_value=-1), ValueError, "'null_value'"),
+    (lambda: le.rate_ratio_test(1, 2, 3, 4, alternative="bigger"), ValueError,
+     "alternative"),
+])
+def test_bad_input_is_named(call, error, match):
+    """Issue 19: every bad input gets a ValueError/TypeError naming the argument."""
+    with pytest.raises(error, match=match):
+        call()

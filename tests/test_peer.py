@@ -41,9 +41,11 @@ KNOWN_DISAGREEMENTS = {
 NOT_OFFERED_ALLOWED = {
     "popEpi rate_ratio SE.method=TRUE interval": "a popEpi quirk (z times a variance), no "
                                                  "lems_epi counterpart (methods.csv)",
-    "Agresti-Min exact unconditional": "odds_ratio: the exact unconditional interval needs a "
-                                       "maximisation over the nuisance risk at every trial "
-                                       "value; not built yet",
+    "Agresti-Min exact unconditional": "odds_ratio: the published values (Fagerland et al. "
+                                       "2015, 1.19 to 72 for 7/34 vs 1/34) come from StatXact; "
+                                       "inverting the two-sided unconditional score test with "
+                                       "the nuisance risk maximised over (0, 1) gives 1.20 to "
+                                       "107, so their nuisance handling is not known; not built",
 }
 
 #: peer files whose rows are this module's functions (comparisons, tables, survival, bias)

@@ -315,3 +315,8 @@ def test_risk_difference_rothman_variance_by_hand(mh_input):
     assert row["estimate"] == pytest.approx(est, rel=1e-12)
     assert row["upper"] - row["estimate"] == pytest.approx(1.959963984540054 * np.sqrt(var),
                                                            rel=1e-10)
+
+
+def test_measure_of_wrong_type(mh_input):
+    with pytest.raises(TypeError, match="'measure'"):
+        le.mantel_haenszel(mh_input, measure=5)

@@ -169,3 +169,8 @@ class TestLogRankR:
 def test_log_rank_needs_two_groups():
     with pytest.raises(ValueError, match="two or more"):
         log_rank(MP.assign(g="a"), duration="t", event="dead", by="g")
+
+
+def test_text_times_are_a_type_error():
+    with pytest.raises(TypeError, match="'t' must be numeric"):
+        kaplan_meier(MP.assign(t=MP["t"].astype(str)), duration="t", event="dead")

@@ -65,6 +65,9 @@ def broadcast_inputs(arrays: dict[str, np.ndarray], *, caller: str) -> list[np.n
         shapes = {k: np.shape(v) for k, v in arrays.items()}
         raise ValueError(f"{caller}: the inputs have incompatible shapes {shapes}; give arrays "
                          "of one common length (or scalars).") from None
+    if out[0].size == 0:
+        raise ValueError(f"{caller}: the inputs {list(arrays)} are empty; give at least one "
+                         "comparison (scalars or arrays of one common length).")
     return [np.array(v, dtype=float) + 0.0 for v in out]  # + 0.0 turns -0.0 into 0.0
 
 

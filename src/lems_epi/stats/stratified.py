@@ -414,6 +414,9 @@ def mantel_haenszel(tables, *, measure="or", conf_level=0.95, method=None,
     1    old     2.667  1.417  5.020
     """
     caller = "mantel_haenszel"
+    if not isinstance(measure, (str, list, tuple)):
+        raise TypeError(f"{caller}: 'measure' must be one of {list(MH_MEASURES)} or a list of "
+                        f"them, got {measure!r}.")
     measures = [measure] if isinstance(measure, str) else list(measure)
     measures = [_MEASURE_ALIASES.get(str(m).lower(), m) for m in measures]
     for m in measures:

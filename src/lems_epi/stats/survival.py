@@ -47,6 +47,12 @@ def _prepare(data, duration, event, by, entry, caller):
             raise TypeError(f"{caller}: '{name}' must name one column (a string), got {col!r}.")
     cols = [duration, event, *by] + ([entry] if entry is not None else [])
     check_columns(data, cols, caller=caller)
+    for col in [duration, event] + ([entry] if entry is not None else []):
+        if not (pd.api.types.is_numeric_dtype(data[col]) or pd.api.types.is_bool_dtype(
+                data[col])):
+            raise TypeError(f"{caller}: column {col!r} must be numeric, got dtype "
+                            f"{data[col].dtype} (e.g. {data[col].iloc[:3].tolist()!r}); "
+                            "convert it with pd.to_numeric first.")
     time = pd.to_numeric(data[duration], errors="coerce").to_numpy(float)
     bad = ~np.isfinite(time) | (time < 0)
     if bad.any():
