@@ -29,7 +29,7 @@ test: $(STAMP) lint
 
 docs: $(STAMP)
 	rm -rf docs/_build docs/api/generated
-	$(PY) -m sphinx -E -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
+	$(PY) -m sphinx -E -W --keep-going -j 2 -b html -d docs/_build/doctrees docs docs/_build/html
 
 lab notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks

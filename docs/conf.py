@@ -134,11 +134,13 @@ suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "ref.citation"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"lems_epi {release}"
 html_theme_options = {
-    "default_mode": "light",  # no stored mode on a file:// page: say which one
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "footer_start": ["copyright"],
     "footer_end": [],
 }
+# the theme's mode when the browser has none stored (a file:// page): without it the theme logs
+# "invalid theme mode" to the console
+html_context = {"default_mode": "light"}
 html_show_sourcelink = False
 html_copy_source = False
