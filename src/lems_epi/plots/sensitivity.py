@@ -146,8 +146,9 @@ def sobol_plot(table, *, title=None) -> go.Figure:
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The result of :func:`lems_epi.sensitivity.sobol`.
+    table : SobolResult or pandas.DataFrame
+        The result of :func:`lems_epi.sensitivity.sobol`, or its ``indices`` (one row per
+        parameter).
     title : str, optional
         Figure title.
 
@@ -168,6 +169,7 @@ def sobol_plot(table, *, title=None) -> go.Figure:
     >>> [round(float(v), 6) for v in fig.data[0].error_y.array]
     [0.2]
     """
+    table = getattr(table, "indices", table)  # a SobolResult gives its wide table
     cols = ["parameter", "first_order", "first_order_lower", "first_order_upper",
             "total_order", "total_order_lower", "total_order_upper"]
     check_columns(table, cols, caller="sobol_plot", name="table")
