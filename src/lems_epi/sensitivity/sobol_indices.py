@@ -274,6 +274,7 @@ def sobol(func, distributions=None, *, n=4096, conf_level=0.95, n_resamples=999,
     total = np.atleast_1d(res.total_order).astype(float)
     (fl, fu), (tl, tu) = _bootstrap(f_a, f_b, f_ab, n_resamples=int(n_resamples),
                                     conf_level=conf_level, gen=boot_rng)
+    first, fl, fu, total, tl, tu = (_zero_rounding(v) for v in (first, fl, fu, total, tl, tu))
     indices = pd.DataFrame({
         "parameter": names, "first_order": first, "first_order_lower": fl,
         "first_order_upper": fu, "total_order": total, "total_order_lower": tl,
@@ -283,6 +284,12 @@ def sobol(func, distributions=None, *, n=4096, conf_level=0.95, n_resamples=999,
     if on_unconverged == "warn" and note.startswith("not converged"):
         warnings.warn(f"sobol: {note}", ConvergenceWarning, stacklevel=2)
     return SobolResult(table=_contract_table(indices), indices=indices, notes=(note,))
+
+
+def _zero_rounding(values) -> np.ndarray:
+    """Values within :data:`NEGATIVE_TOLERANCE` of zero are zero (rounding, not a sign)."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.abs(values) <= NEGATIVE_TOLERANCE, 0.0, values)
 
 
 def _contract_table(indices: pd.DataFrame) -> pd.DataFrame:
