@@ -47,7 +47,7 @@ POISSON_CI_METHODS = ("exact", "mid-p", "byar", "normal", "score", "jeffreys", "
 #: Other names of the Poisson methods (case, ``_`` and spaces are ignored as well).
 POISSON_CI_ALIASES = {"garwood": "exact", "exact-c": "exact", "midp": "mid-p",
                       "wald": "normal", "jeff": "jeffreys", "wilson": "score",
-                      "pois-byar": "byar-epitools", "descools-byar": "byar-epitools"}
+                      "pois-byar": "byar-epitools", "desctools-byar": "byar-epitools"}
 #: Methods for a ratio of an observed Poisson count to a fixed expected count (SMR).
 SMR_CI_METHODS = ("exact", "mid-p", "byar", "rothman-greenland", "ury-wiggins", "vandenbroucke",
                   "qpois", "score", "jeffreys", "byar-epitools", "profile")
