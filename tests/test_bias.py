@@ -217,3 +217,20 @@ def test_unmeasured_confounder_worked_example():
     assert t["estimate"].item() == pytest.approx(3.043478, abs=5e-7)
     assert t["percent_bias"].item() == pytest.approx(-34.285714, abs=5e-7)
     assert t["lower"].item() == pytest.approx(1.5 / t["bias_factor"].item(), rel=1e-12)
+
+
+def test_covariate_misclassification_worked_example():
+    """episensr's misclassification_cov example (Berry et al.: folic acid and twins, IVF known
+    through a proxy with Se 0.6 and Sp 0.95): Mantel-Haenszel RR observed 2.228816, corrected
+    1.000187 (episensr's printed output, 6 decimals)."""
+    from lems_epi.sensitivity import covariate_misclassification
+
+    t = pd.DataFrame({"a": [565, 754], "b": [3583, 34471], "c": [781, 4860],
+                      "d": [21958, 383588]})
+    r = covariate_misclassification(t, sensitivity=(0.6, 0.6), specificity=(0.95, 0.95))
+    assert r["estimate"].iloc[0] == pytest.approx(1.000187, abs=5e-7)
+    assert r["observed"].iloc[0] == pytest.approx(2.228816, abs=5e-7)
+    perfect = covariate_misclassification(t, sensitivity=1.0, specificity=1.0)
+    assert perfect["estimate"].iloc[0] == pytest.approx(perfect["observed"].iloc[0])
+    with pytest.raises(ValueError, match="two rows"):
+        covariate_misclassification(t.iloc[:1], sensitivity=0.6, specificity=0.95)

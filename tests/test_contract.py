@@ -68,6 +68,9 @@ CASES = {
     "unmeasured_confounder": lambda: le.sensitivity.unmeasured_confounder(
         2.0, 1.5, 2.7, rr_confounder_outcome=2.5, prevalence_exposed=0.1,
         prevalence_unexposed=0.5),
+    "covariate_misclassification": lambda: le.sensitivity.covariate_misclassification(
+        pd.DataFrame({"a": [565, 754], "b": [3583, 34471], "c": [781, 4860],
+                      "d": [21958, 383588]}), sensitivity=0.6, specificity=0.95),
     # H1: intervals, rates, standardisation
     "poisson_ci": lambda: le.poisson_ci([0, 3, 12], [1000, 1000, 5000], per=1000),
     "proportion_ci": lambda: le.proportion_ci([0, 3, 12], [10, 10, 50]),

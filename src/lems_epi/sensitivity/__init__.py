@@ -33,6 +33,7 @@ from lems_epi.sensitivity.analysis import (
 )
 from lems_epi.sensitivity.bias import (
     correct_misclassification,
+    covariate_misclassification,
     e_value,
     misclassify_outcome,
     outcome_misclassification,
@@ -74,6 +75,7 @@ __all__ = [
     "age_standardised",
     "coerce_base",
     "correct_misclassification",
+    "covariate_misclassification",
     "default_distributions",
     "distribution_from_range",
     "draw",
