@@ -162,7 +162,7 @@ def _baptista_pike(t: ConditionalTable, conf_level: float, mid: bool) -> tuple[f
     """Outermost odds ratios whose minimum-likelihood conditional p-value reaches alpha."""
     alpha = 1.0 - conf_level
     centre = _conditional_mle(t)
-    start = 0.0 if not np.isfinite(np.log(centre)) else float(np.log(centre))
+    start = float(np.log(centre)) if 0 < centre < np.inf else 0.0
 
     def accept(s):
         return _minlike_p(t, s, mid) >= alpha
