@@ -443,11 +443,11 @@ def unmeasured_confounder(estimate, lower=None, upper=None, *, rr_confounder_out
     :math:`p_1` among the exposed and :math:`p_0` among the unexposed, the confounded risk
     ratio is the adjusted one times the bias factor [1]_ [2]_
 
-    .. math:: B = rac{p_1 (RR_{CD} - 1) + 1}{p_0 (RR_{CD} - 1) + 1}, \qquad
+    .. math:: B = \frac{p_1 (RR_{CD} - 1) + 1}{p_0 (RR_{CD} - 1) + 1}, \qquad
        RR_{adj} = RR_{obs} / B.
 
     The confidence limits are divided by the same factor (the bias parameters are taken as
-    known). ``percent_bias`` is :math:`(RR_{obs} - RR_{adj}) / RR_{adj} 	imes 100`.
+    known). ``percent_bias`` is :math:`(RR_{obs} - RR_{adj}) / RR_{adj} \times 100`.
 
     Parameters
     ----------
