@@ -548,3 +548,19 @@ def test_baptista_pike_coverage_at_least_nominal():
     truth = p1 / (1 - p1) / (p0 / (1 - p0))
     for method in ("baptista-pike", "fisher"):
         assert _exact_coverage(le.odds_ratio, method, truth, p1, p0, 15, 15) >= 0.95
+
+
+@pytest.mark.parametrize(("call", "suggested"), [
+    (lambda **kw: le.risk_ratio(5, 20, 0, 30, **kw), "koopman"),
+    (lambda **kw: le.odds_ratio(0, 20, 6, 14, **kw), "fisher"),
+    (lambda **kw: le.rate_ratio(0, 500, 6, 700, **kw), "exact"),
+])
+def test_zero_cell_warning_suggests_a_method_that_exists(call, suggested):
+    """Issue 12: the warning used to say 'use an exact method', which risk_ratio lacked."""
+    method = {"koopman": "wald", "fisher": "wald", "exact": "wald"}[suggested]
+    with pytest.warns(ZeroCellWarning, match=f"method='{suggested}'"):
+        call(method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ZeroCellWarning)  # infinite limits may still warn
+        res = call(method=suggested)
+    assert np.isfinite(res["lower"].iloc[0])
