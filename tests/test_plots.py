@@ -77,7 +77,7 @@ def test_funnel_rejects_bad_input():
 def test_crude_vs_standardized_bars():
     t = pd.DataFrame({"population": ["A", "A", "B", "B"],
                       "standard": ["esp2013", "who2000"] * 2,
-                      "crude_rate": [5e-6, 5e-6, 4e-6, 4e-6], "rate": [4e-6, 3e-6, 4e-6, 3e-6],
+                      "crude_rate": [5e-6, 5e-6, 4e-6, 4e-6], "estimate": [4e-6, 3e-6, 4e-6, 3e-6],
                       "lower": [3e-6, 2e-6, 3e-6, 2e-6], "upper": [5e-6, 4e-6, 5e-6, 4e-6]})
     fig = plots.crude_vs_standardized(t, per=1e6)
     assert [tr.name for tr in fig.data] == ["crude", "esp2013", "who2000"]
@@ -86,7 +86,7 @@ def test_crude_vs_standardized_bars():
 
 def test_rate_axis_says_per_what_in_words():
     t = pd.DataFrame({"population": ["x", "x"], "standard": ["esp2013", "who2000"],
-                      "crude_rate": [7e-6, 7e-6], "rate": [7.3e-6, 6.1e-6],
+                      "crude_rate": [7e-6, 7e-6], "estimate": [7.3e-6, 6.1e-6],
                       "lower": [5e-6, 4e-6], "upper": [1e-5, 9e-6]})
     assert plots.crude_vs_standardized(t, per=1e6).layout.yaxis.title.text == "rate per million"
     d = pd.DataFrame({"events": [3, 5], "person_time": [1e5, 2e5]})

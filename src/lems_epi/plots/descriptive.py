@@ -179,7 +179,7 @@ def forest_plot(table, *, estimate="estimate", label=None, lower="lower", upper=
     return fig
 
 
-def crude_vs_standardized(table, *, label="population", crude="crude_rate", rate="rate",
+def crude_vs_standardized(table, *, label="population", crude="crude_rate", rate="estimate",
                           lower="lower", upper="upper", group="standard", per=1.0,
                           title="Crude and age-standardised rates") -> go.Figure:
     """Crude rates beside age-standardised rates (with intervals) for several groups.
@@ -206,7 +206,7 @@ def crude_vs_standardized(table, *, label="population", crude="crude_rate", rate
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"population": ["A", "A"], "standard": ["esp2013", "who2000"],
-    ...                   "crude_rate": [5e-6, 5e-6], "rate": [4e-6, 3e-6],
+    ...                   "crude_rate": [5e-6, 5e-6], "estimate": [4e-6, 3e-6],
     ...                   "lower": [3e-6, 2e-6], "upper": [5e-6, 4e-6]})
     >>> [t.name for t in crude_vs_standardized(t, per=1e6).data]
     ['crude', 'esp2013', 'who2000']
