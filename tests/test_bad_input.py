@@ -120,6 +120,8 @@ case("standardize_direct", "age-list-name",
 case("standardize_direct", "vectors-lengths",
      lambda: le.standardize_direct(events=[1, 2], person_time=[10.0], standard=[1, 1]),
      "person_time")
+case("standardize_direct", "standard-and-weights",
+     lambda: le.standardize_direct(_dsr(), STD, weights=[1, 1]), "weights")
 case("standardize_direct", "method-unknown",
      lambda: le.standardize_direct(_dsr(), STD, method="nonsense"), "method")
 

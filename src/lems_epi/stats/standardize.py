@@ -499,6 +499,9 @@ def standardize_direct(data=None, standard=None, *, events="events",
     for name, value in (("events", events), ("age", age)):
         check_column_name(value, name=name, caller=caller)
     check_column_name(person_time, name="person_time", caller=caller, allow_none=True)
+    if weights is not None and standard is not None:
+        raise ValueError(f"{caller}: give the standard either as 'standard' or as 'weights', "
+                         "not both.")
     if isinstance(weights, str):
         std = _user_weights(data, age, weights, caller=caller)
     else:
