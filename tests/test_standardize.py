@@ -460,6 +460,9 @@ def test_epitools_style_vectors_match_r(data_dir):
     assert out["estimate"] == pytest.approx(ref["dsr"], rel=1e-8)
     assert out["lower"] == pytest.approx(ref["fay_feuer_lower"], rel=1e-8)
     assert out["upper"] == pytest.approx(ref["fay_feuer_upper"], rel=1e-8)
+    as_weights = standardize_direct(events=d["events"], person_time=d["person_time"],
+                                    weights=std.to_numpy()).iloc[0]
+    assert as_weights["upper"] == pytest.approx(ref["fay_feuer_upper"], rel=1e-8)
     labelled = standardize_direct(events=d["events"], person_time=d["person_time"],
                                   age=d["age_group"], standard="esp1976").iloc[0]
     assert labelled["estimate"] == pytest.approx(ref["dsr"], rel=1e-8)

@@ -494,8 +494,8 @@ def standardize_direct(data=None, standard=None, *, events="events",
     open_top_age = check_open_top_age(open_top_age, caller=caller)
     by = as_column_list(by, caller=caller)
     if data is None:
-        data, events, person_time, age = _vector_inputs(events, person_time, age, standard,
-                                                        caller=caller)
+        data, events, person_time, age = _vector_inputs(
+            events, person_time, age, weights if standard is None else standard, caller=caller)
     for name, value in (("events", events), ("age", age)):
         check_column_name(value, name=name, caller=caller)
     check_column_name(person_time, name="person_time", caller=caller, allow_none=True)
