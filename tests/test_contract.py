@@ -172,3 +172,42 @@ def test_bounded_limits_are_clipped():
         res = le.rate_ratio(3, 100, -0.0, 300)
     assert res["estimate"].iloc[0] == np.inf
     assert res["lower"].iloc[0] > 0
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as hs  # noqa: E402
+
+COUNT = hs.integers(min_value=0, max_value=400)
+TABLE_METHODS = [(le.risk_ratio, m) for m in ("wald", "koopman", "adjusted-log")] + [
+    (le.risk_difference, m) for m in ("wald", "newcombe", "miettinen-nurminen", "mee",
+                                      "agresti-caffo")] + [
+    (le.odds_ratio, m) for m in ("wald", "gart", "independence-smoothed-logit", "fisher",
+                                 "mid-p", "score", "score-uncorrected")] + [
+    (le.attributable_fraction, m) for m in ("wald", "koopman", "exact-substitution")]
+RATE_METHODS = [(le.rate_ratio, m) for m in ("exact", "mid-p", "wald", "wald-cc", "score",
+                                              "mover-jeffreys")] + [
+    (le.rate_difference, m) for m in ("wald", "score")]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=COUNT, b=COUNT, c=COUNT, d=COUNT)
+def test_every_table_interval_contains_its_estimate(a, b, c, d):
+    """Issue 19: for any table with persons in both groups, every method's interval (where
+    defined) contains the estimate and lies in the measure's parameter space."""
+    if a + b == 0 or c + d == 0:
+        return
+    for func, method in TABLE_METHODS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LemsEpiWarning)
+            check_contract(func(a, b, c, d, method=method))
+
+
+@settings(max_examples=30, deadline=None)
+@given(xa=COUNT, xb=COUNT, ta=hs.floats(1.0, 1e6), tb=hs.floats(1.0, 1e6))
+def test_every_rate_interval_contains_its_estimate(xa, xb, ta, tb):
+    for func, method in RATE_METHODS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LemsEpiWarning)
+            check_contract(func(xa, ta, xb, tb, method=method))

@@ -218,6 +218,8 @@ def odds_ratio(a, b, c, d, *, conf_level=0.95, method="wald", correction=None) -
         :math:`\exp(\log OR \pm z\sqrt{1/a + 1/b + 1/c + 1/d})` [1]_. ``"gart"``: the same
         with 1/2 added to every cell [2]_. ``"independence-smoothed-logit"``: the same with
         cells smoothed toward independence (2 persons spread by the margins) [3]_.
+        The two adjusted logit methods report the adjusted odds ratio the interval is
+        centred on as ``estimate``.
         ``"fisher"`` (alias ``"exact"``): the conditional maximum likelihood estimate with
         the exact interval that inverts the two one-sided conditional tests (Cornfield's
         exact conditional interval [4]_), as R's ``fisher.test``. ``"mid-p"`` (alias
@@ -300,8 +302,7 @@ def odds_ratio(a, b, c, d, *, conf_level=0.95, method="wald", correction=None) -
             log_se = np.sqrt(1 / a_ + 1 / b_ + 1 / c_ + 1 / d_)
         lower, upper = log_wald(est_w, log_se, z)
         statistic, p_value = wald_test(est_w, 0.0, log_se, log=True)
-        if method == "wald":
-            estimate = est_w
+        estimate = est_w  # gart, smoothed: the adjusted odds ratio the interval is centred on
     elif method in ("score", "score-uncorrected"):
         lower, upper = score_limits("or", a, a + b, c, c + d, z, correction=method == "score")
     else:

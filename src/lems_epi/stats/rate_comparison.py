@@ -127,7 +127,9 @@ def rate_ratio(events_a, person_time_a, events_b, person_time_b, *, conf_level=0
         ``"score"``: the score interval, roots of :math:`(x_a - x_b u)^2 = z^2 (x_a + x_b) u`
         with :math:`u = RR\,T_a/T_b` [4]_, and the score test. ``"mover-jeffreys"`` (alias
         ``"mover"``): MOVER combination of the Jeffreys limits of the two rates, centred on
-        their posterior medians as ``ratesci::moverci`` [3]_, with the score test.
+        their posterior medians as ``ratesci::moverci`` [3]_, with the score test. For
+        ``"wald-cc"`` and ``"mover-jeffreys"`` the ``estimate`` is the ratio the interval is
+        centred on (counts plus 1/2; ratio of the Jeffreys medians), as the peers report it.
     correction : float, optional
         ``"wald"`` only: added to both event counts of the rows where one of them is zero.
         Without it such rows give a :class:`~lems_epi.exceptions.ZeroCellWarning`.
@@ -201,8 +203,7 @@ def rate_ratio(events_a, person_time_a, events_b, person_time_b, *, conf_level=0
             est_w = (ea / ta) / (eb / tb)
             log_se = np.sqrt(1.0 / ea + 1.0 / eb)
         lower, upper = log_wald(est_w, log_se, z)
-        if method == "wald":
-            estimate = est_w
+        estimate = est_w  # wald-cc: the corrected ratio the interval is centred on
         statistic, p_value = wald_test(est_w, 0.0, log_se, log=True)
     elif method in ("exact", "mid-p"):
         lower, upper = _conditional_limits(xa, ta, xb, tb, conf_level, method == "mid-p")
@@ -213,6 +214,8 @@ def rate_ratio(events_a, person_time_a, events_b, person_time_b, *, conf_level=0
         lower, upper = _score_ratio_limits(xa, ta, xb, tb, z)
     else:
         lower, upper = _mover_jeffreys(xa, ta, xb, tb, conf_level)
+        with np.errstate(divide="ignore", invalid="ignore"):  # ratio of Jeffreys medians
+            estimate = (stats.gamma.median(xa + 0.5) / ta) / (stats.gamma.median(xb + 0.5) / tb)
     if method != "wald":
         warn_zero((xb == 0) & ~both_zero, "events_b is 0, so the rate ratio and its upper "
                   "limit are infinite", caller=caller)

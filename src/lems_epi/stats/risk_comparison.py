@@ -115,7 +115,9 @@ def score_statistic(compare, value, x1, n1, x0, n0, *, correction=False):
             num = (p1 - r1) / (r1 * (1 - r1)) - (p0 - r0) / (r0 * (1 - r0))
         if correction:
             var = var * n / (n - 1)
-        return num / np.sqrt(var)
+        # a zero variance (every risk 0 or 1 under the hypothesis): 0 when the data agree
+        return np.where(var > 0, num / np.sqrt(var), np.where(num == 0, 0.0,
+                                                              np.sign(num) * np.inf))
 
 
 def score_limits(compare, x1, n1, x0, n0, z, *, correction=False):
@@ -175,7 +177,7 @@ def _risk_ratio_core(a, b, c, d, conf_level, method, correction, caller):
         log_se = np.sqrt(1 / a_ - 1 / n1_ + 1 / c_ - 1 / n0_)
     lower, upper = log_wald(est_w, log_se, z)
     statistic, p_value = wald_test(est_w, 0.0, log_se, log=True)
-    return (est_w if method == "wald" else estimate), lower, upper, statistic, p_value
+    return est_w, lower, upper, statistic, p_value  # adjusted-log: the adjusted ratio
 
 
 def risk_ratio(a, b, c, d, *, conf_level=0.95, method="wald", correction=None) -> pd.DataFrame:
@@ -195,7 +197,8 @@ def risk_ratio(a, b, c, d, *, conf_level=0.95, method="wald", correction=None) -
         (alias ``"score"``): Koopman's score interval, which inverts the chi-square score
         test of the ratio [2]_ (as ``PropCIs::riskscoreci``); it needs no correction for zero
         cells. ``"adjusted-log"``: the Katz interval with 1/2 added to the case counts and
-        the group sizes [3]_.
+        the group sizes [3]_ (``estimate`` is then the adjusted ratio the interval is centred
+        on).
     correction : float, optional
         ``"wald"`` only: added to every cell of the rows where ``a`` or ``c`` is 0. Without it
         such rows warn and return what is defined.
@@ -262,7 +265,7 @@ def risk_difference(a, b, c, d, *, conf_level=0.95, method="wald", correction=No
         :math:`N/(N-1)` variance factor [3]_. ``"mee"`` (alias ``"score"``): the same score
         interval without that factor (as ``PropCIs::diffscoreci`` and epiR's
         ``RD.strata.score``). ``"agresti-caffo"``: the Wald interval after adding one case
-        and one non-case to each group [4]_.
+        and one non-case to each group [4]_ (``estimate`` is then the adjusted difference).
     correction : float, optional
         ``"wald"`` only: added to every cell of the rows whose Wald variance is zero.
     per : float, default 1.0
@@ -323,8 +326,7 @@ def risk_difference(a, b, c, d, *, conf_level=0.95, method="wald", correction=No
         se = np.sqrt(p1 * (1 - p1) / (a_ + b_) + p0 * (1 - p0) / (c_ + d_))
         lower, upper = centre - z * se, centre + z * se
         statistic, p_value = wald_test(centre, 0.0, se)
-        if method == "wald":
-            estimate = centre
+        estimate = centre  # agresti-caffo: the adjusted difference the interval is centred on
     elif method == "newcombe":
         l1, u1 = wilson_limits(a, n1, z)
         l0, u0 = wilson_limits(c, n0, z)
@@ -369,7 +371,7 @@ def _paf(a, b, c, d, conf_level, method):
         if method == "exact-substitution":
             t_lo, t_hi = binomial_exact_limits(a + c, n, conf_level)
             u_lo, u_hi = binomial_exact_limits(c, c + d, conf_level)
-            pair = np.stack([(t_lo - u_lo) / t_lo, (t_hi - u_hi) / t_hi])
+            pair = np.stack([(t_lo - u_lo) / t_lo, (t_hi - u_hi) / t_hi, paf])
             return paf, np.nanmin(pair, axis=0), np.nanmax(pair, axis=0), method
         log_comp = np.log(r_0) - np.log(r_t)
         se = np.sqrt((a * d * (n - c) + b * c**2) / (n * c * (a + c) * (c + d)))
@@ -404,8 +406,9 @@ def attributable_fraction(a, b, c, d, *, conf_level=0.95, method="wald", correct
         ``AFRisk`` with ``zRRscore``) [2]_; :math:`AF_p` as for ``"wald"``.
         ``"exact-substitution"``: the :math:`AF_p` limits are :math:`(R_t - R_0)/R_t` evaluated
         at the Clopper-Pearson lower limits of both risks and at their upper limits (the
-        smaller value is the lower limit; OpenEpi's ad hoc substitution, shown by older
-        epiR, no reference paper); :math:`AF_e` as for ``"wald"``. The
+        smaller value is the lower limit, widened to the estimate where the substitution
+        misses it; OpenEpi's ad hoc substitution, shown by older epiR, no reference paper);
+        :math:`AF_e` as for ``"wald"``. The
         ``method`` column says which interval each row has.
     correction : float, optional
         Added to every cell of the rows where ``a`` or ``c`` is 0 (Wald risk ratio).
