@@ -342,18 +342,24 @@ def _exact_test_limits(x, n, conf_level, test):
         xi, ni = int(x[i]), int(n[i])
 
         def pval(p, xi=xi, ni=ni):
-            # outcomes beyond 1e-15 of either tail carry no mass that the sum could keep
-            k0 = int(min(xi, stats.binom.ppf(1e-15, ni, p)))
-            k1 = int(max(xi, stats.binom.isf(1e-15, ni, p)))
-            ks = np.arange(k0, k1 + 1)
-            pmf = stats.binom.pmf(ks, ni, p)
+            p = np.atleast_1d(p)[:, None]
+            # outcomes more than 10 sd + 10 from the mean carry no mass the sum could keep
+            mean, sd = ni * p, np.sqrt(ni * p * (1.0 - p))
+            k0 = int(max(0, min(xi, np.floor((mean - 10 * sd).min()) - 10)))
+            k1 = int(min(ni, max(xi, np.ceil((mean + 10 * sd).max()) + 10)))
+            ks = np.arange(k0, k1 + 1)[None, :]
+            pmf = np.exp(special.gammaln(ni + 1.0) - special.gammaln(ks + 1.0)
+                         - special.gammaln(ni - ks + 1.0) + special.xlogy(ks, p)
+                         + special.xlog1py(ni - ks, -p))
             j = xi - k0
             if test == "sterne":     # minimum likelihood: outcomes no more likely than x
-                keep = pmf <= pmf[j] * (1 + 1e-7)
+                score = pmf
             else:                    # Blaker: outcomes whose smaller tail is no larger
-                gamma = np.minimum(stats.binom.cdf(ks, ni, p), stats.binom.sf(ks - 1, ni, p))
-                keep = gamma <= gamma[j] * (1 + 1e-7)
-            return min(1.0, float(pmf[keep].sum()))
+                cdf = np.cumsum(pmf, axis=1)
+                sf = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
+                score = np.minimum(cdf, sf)
+            keep = score <= score[:, [j]] * (1 + 1e-7)
+            return np.minimum(1.0, (pmf * keep).sum(axis=1))
 
         low[i] = 0.0 if xi == 0 else _boundary(pval, cp_low[i], xi / ni, alpha)
         upp[i] = 1.0 if xi == ni else _boundary(pval, cp_upp[i], xi / ni, alpha)
@@ -362,13 +368,12 @@ def _exact_test_limits(x, n, conf_level, test):
 
 def _boundary(pval, outer, inner, alpha):
     """First ``p`` from ``outer`` towards ``inner`` with p-value above ``alpha`` (grid, bisect)."""
-    grid = np.linspace(outer, inner, 1001)
-    ok = np.array([pval(p) > alpha for p in grid])
-    j = int(np.argmax(ok))
+    grid = np.linspace(outer, inner, 2001)
+    j = int(np.argmax(pval(grid) > alpha))
     a, b = grid[max(j - 1, 0)], grid[j]
-    for _ in range(60):
+    for _ in range(48):
         mid = (a + b) / 2.0
-        a, b = (a, mid) if pval(mid) > alpha else (mid, b)
+        a, b = (a, mid) if pval(mid)[0] > alpha else (mid, b)
     return b
 
 
