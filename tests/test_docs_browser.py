@@ -129,6 +129,11 @@ def _check_page(browser, path, site):
                 timeout=60_000)
         page.wait_for_timeout(200)
         figures = page.eval_on_selector_all("div.plotly-graph-div", "els => els.length")
+        # a figure drawn before the page was laid out must be redrawn at its column's width
+        too_wide = page.eval_on_selector_all(
+            "div.plotly-graph-div",
+            "els => els.filter(e => e.querySelector('svg.main-svg').getBoundingClientRect()"
+            ".width > e.getBoundingClientRect().width + 2).length")
     except Exception as exc:  # noqa: BLE001 - reported with the page's name
         return [f"{name}: figures not drawn ({type(exc).__name__})"] + \
             [f"{name}: {e}" for e in errors]
@@ -137,6 +142,8 @@ def _check_page(browser, path, site):
     out = [f"{name}: console error: {e}" for e in errors]
     if name.startswith("notebooks/") and figures < 1:
         out.append(f"{name}: no plotly figure")
+    if too_wide:
+        out.append(f"{name}: {too_wide} figure(s) wider than their column")
     return out
 
 

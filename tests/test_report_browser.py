@@ -202,12 +202,17 @@ def test_report_fits_the_screen_and_names_sources(report_path, width, tmp_path):
             shown = page.evaluate(
                 "() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')]"
                 ".map(t => t.textContent).join(' ')")
+            too_wide = page.eval_on_selector_all(
+                "div.figure > div > div",
+                "els => els.filter(e => e.querySelector('svg.main-svg').getBoundingClientRect()"
+                ".width > e.getBoundingClientRect().width + 2).length")
             shot = tmp_path / f"report_{width}.png"
             page.screenshot(path=str(shot))
         finally:
             browser.close()
     assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px window"
     assert squeezed == [], f"cells narrower than their longest word: {squeezed[:5]}"
+    assert too_wide == 0, "a figure is wider than its column"
     assert not SEED_FILE_NAME.search(shown), SEED_FILE_NAME.search(shown).group(0)
     if os.environ.get("LEMS_EPI_SAVE_SCREENSHOTS") == "1":
         out = ROOT / "docs" / "img" / shot.name

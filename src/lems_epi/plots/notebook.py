@@ -15,6 +15,11 @@ __all__ = ["NOTEBOOK_RENDERER", "setup_notebook"]
 NOTEBOOK_RENDERER = "lems_epi_notebook"
 
 
+_RESIZE_ON_LOAD = ("window.addEventListener('load', function () {"
+                   " var gd = document.getElementById('{plot_id}');"
+                   " if (gd) { Plotly.Plots.resize(gd); } });")
+
+
 def _offline_renderer():
     """An HTML renderer that embeds plotly.js once and never fetches anything (no MathJax CDN)."""
     from plotly.io import to_html
@@ -26,9 +31,12 @@ def _offline_renderer():
                              include_plotlyjs=False)
 
         def to_mimebundle(self, fig_dict):
-            html = to_html(fig_dict, config=self.config, include_plotlyjs=False,
-                           include_mathjax=False, full_html=False, default_width="100%",
-                           default_height=525, validate=False)
+            # a page's inline script draws before the rest of the page is laid out (a docs
+            # sidebar, say): redraw at the container's width once the page has loaded
+            html = to_html(fig_dict, config={**self.config, "responsive": True},
+                           include_plotlyjs=False, include_mathjax=False, full_html=False,
+                           default_width="100%", default_height=525, validate=False,
+                           post_script=[_RESIZE_ON_LOAD])
             return {"text/html": html}
 
     return OfflineNotebookRenderer()
