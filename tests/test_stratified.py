@@ -320,3 +320,32 @@ def test_risk_difference_rothman_variance_by_hand(mh_input):
 def test_measure_of_wrong_type(mh_input):
     with pytest.raises(TypeError, match="'measure'"):
         le.mantel_haenszel(mh_input, measure=5)
+
+
+def test_exact_common_odds_ratio_against_r():
+    """Reference: shared/reference/two_by_two_strata_*.csv,
+    > mantelhaen.test(arr, exact = TRUE)   # exact_cond_or, exact_p
+
+    The p-values agree to 1e-8. R finds the conditional MLE with uniroot (default tolerance),
+    so it is compared at 5e-5 (set S3 differs by 1.3e-5: R's uniroot stops at a tolerance of
+    about 1e-4); lems_epi's estimate solves E[sum a] = sum a to 1e-10, checked here on the
+    conditional distribution itself, so the difference is R's."""
+    from lems_epi.stats.odds_ratios import StratifiedConditional
+
+    inp = pd.read_csv(DATA / "two_by_two_strata_input.csv")
+    exp = pd.read_csv(DATA / "two_by_two_strata_expected.csv").set_index("set")
+    for name, part in inp.groupby("set"):
+        tables = part.drop(columns="set")
+        res = le.mantel_haenszel(tables, method="exact")
+        row = res.table.iloc[0]
+        assert row["method"] == "exact-conditional"
+        assert row["p_value"] == pytest.approx(exp.loc[name, "exact_p"], rel=1e-8)
+        assert row["estimate"] == pytest.approx(exp.loc[name, "exact_cond_or"], rel=5e-5)
+        dist = StratifiedConditional(*(tables[k] for k in "abcd"))
+        assert dist.mean(np.log(row["estimate"])) == pytest.approx(tables["a"].sum(),
+                                                                   rel=1e-10)
+        assert row["lower"] < row["estimate"] < row["upper"]
+        assert res.cmh_statistic == pytest.approx(exp.loc[name, "cmh_statistic"], rel=1e-8)
+    with pytest.raises(ValueError, match="measure='or' only"):
+        le.mantel_haenszel(inp[inp["set"] == "S1"].drop(columns="set"), measure="rr",
+                           method="exact")

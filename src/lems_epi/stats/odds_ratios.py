@@ -29,7 +29,8 @@ from lems_epi.stats.comparison_core import (
 from lems_epi.stats.contract import contract_frame
 from lems_epi.stats.risk_comparison import score_limits, score_statistic
 
-__all__ = ["ODDS_RATIO_METHODS", "odds_ratio", "ConditionalTable", "fisher_exact_p"]
+__all__ = ["ODDS_RATIO_METHODS", "odds_ratio", "ConditionalTable", "fisher_exact_p",
+           "StratifiedConditional", "exact_common_odds_ratio"]
 
 ODDS_RATIO_METHODS = ("wald", "gart", "independence-smoothed-logit", "fisher", "mid-p",
                       "baptista-pike", "baptista-pike-mid-p", "score", "score-uncorrected")
@@ -102,6 +103,60 @@ class ConditionalTable:
         """Mean of the conditional distribution at the log odds ratio."""
         p = self._weights(log_or)
         return float(self.a + np.dot(self.offset, p) / p.sum())
+
+
+class StratifiedConditional(ConditionalTable):
+    r"""The conditional distribution of :math:`S = \sum_i a_i` over strata, given the margins.
+
+    Under a common odds ratio the stratum cells are independent noncentral hypergeometric
+    variables; their sum has the convolution of the central distributions, tilted by the odds
+    ratio (the distribution of R's ``mantelhaen.test(exact = TRUE)``).
+
+    Examples
+    --------
+    >>> t = StratifiedConditional([3, 2], [1, 2], [1, 2], [3, 2])
+    >>> t.support.tolist()[:3]
+    [0.0, 1.0, 2.0]
+    """
+
+    def __init__(self, a, b, c, d):
+        a, b, c, d = (np.asarray(v, dtype=float) for v in (a, b, c, d))
+        conv, lo, hi = np.array([1.0]), 0.0, 0.0
+        for cells in zip(a, b, c, d, strict=True):
+            one = ConditionalTable(*cells, centre=None)
+            full = ConditionalTable(*cells, centre=(one.lo_s + one.hi_s) / 2)
+            t = full if full.support.size >= one.support.size else one
+            weights = np.exp(t.log_base - t.log_base.max())
+            conv = np.convolve(conv, weights)
+            conv /= conv.max()
+            lo, hi = lo + t.support[0], hi + t.support[-1]
+        self.a = float(a.sum())
+        self.support = np.arange(lo, hi + 1.0)
+        with np.errstate(divide="ignore"):
+            log_conv = np.log(conv)
+        self.at = int(round(self.a - lo))
+        self.log_base = np.where(np.isfinite(log_conv), log_conv, -1e300) - log_conv[self.at]
+        self.offset = self.support - self.a
+        self.lo_s, self.hi_s = lo, hi
+
+
+def exact_common_odds_ratio(a, b, c, d, conf_level=0.95):
+    """Conditional MLE, exact interval and exact test of a common odds ratio over strata.
+
+    Returns ``(estimate, lower, upper, p_value)``: the limits invert the two one-sided tests at
+    (1 - conf_level)/2; the two-sided p-value sums the probabilities of the sums no more
+    likely than the observed one (as R's ``mantelhaen.test(exact = TRUE)``).
+
+    Examples
+    --------
+    >>> est, lo, hi, p = exact_common_odds_ratio([3, 2], [1, 2], [1, 2], [3, 2])
+    >>> round(p, 4)
+    0.6306
+    """
+    t = StratifiedConditional(a, b, c, d)
+    est = _conditional_mle(t)
+    lower, upper = _exact_limits(t, conf_level, mid=False)
+    return est, lower, upper, _minlike_p(t, 0.0, False)
 
 
 def _conditional_mle(t: ConditionalTable) -> float:

@@ -342,8 +342,12 @@ def mantel_haenszel(tables, *, measure="or", conf_level=0.95, method=None,
         ``"rate_ratio"``; several give one pooled row each.
     conf_level : float, default 0.95
         Confidence level of the intervals.
-    method : {None, "wald"}, optional
-        Every pooled interval is a Wald interval; its variance is Robins, Breslow and
+    method : {None, "wald", "exact"}, optional
+        ``"exact"`` (odds ratio only): the conditional maximum likelihood estimate of the common
+        odds ratio with its exact interval, and the exact conditional test in ``statistic``
+        (the sum of the ``a``) and ``p_value`` (as R's ``mantelhaen.test(exact = TRUE)``); the
+        CMH attributes stay the asymptotic test. Otherwise every pooled interval is a Wald
+        interval; its variance is Robins, Breslow and
         Greenland's for the odds ratio [1]_, Greenland and Robins' for the risk and rate
         ratios [2]_, and :math:`\sum w_i^2 \mathrm{Var}_i / (\sum w_i)^2` with the MH weights
         :math:`w_i = n_{1i} n_{0i} / N_i` and :math:`\mathrm{Var}_i = a_i b_i / (n_{1i}^2
@@ -422,7 +426,10 @@ def mantel_haenszel(tables, *, measure="or", conf_level=0.95, method=None,
     for m in measures:
         check_method(m, MH_MEASURES, caller=caller, name="measure")
     if method is not None:
-        check_method(method, ("wald",), caller=caller)
+        check_method(method, ("wald", "exact"), caller=caller)
+        if method == "exact" and measures != ["or"]:
+            raise ValueError(f"{caller}: method='exact' (the exact conditional common odds "
+                             "ratio) applies to measure='or' only.")
     conf_level = check_conf_level(conf_level, caller=caller)
     if not isinstance(continuity_correction, (bool, np.bool_)):
         raise TypeError(f"{caller}: 'continuity_correction' must be True or False, got "
@@ -456,6 +463,14 @@ def mantel_haenszel(tables, *, measure="or", conf_level=0.95, method=None,
             else:
                 est, lo, hi, meth, h = _pooled_table(used, m, z, correction, h_name, caller)
                 cmh = _cmh(*(used[k] for k in _TABLE_COLUMNS), continuity_correction)
+        if method == "exact":
+            from lems_epi.stats.odds_ratios import exact_common_odds_ratio
+
+            est, lo, hi, p_exact = exact_common_odds_ratio(
+                *(used[k] for k in _TABLE_COLUMNS), conf_level=conf_level)
+            meth, row_test = "exact-conditional", (float(used["a"].sum()), p_exact)
+        else:
+            row_test = cmh
         if m != "rd" and (est == 0 or not np.isfinite(est)):
             warnings.warn(f"{caller}: the pooled {m} is {est}: every informative stratum has "
                           "zero exposed (or zero unexposed) cases; the interval is "
@@ -465,7 +480,7 @@ def mantel_haenszel(tables, *, measure="or", conf_level=0.95, method=None,
         inputs = {k: [cells[k].sum()] for k in cols}
         rows.append(contract_frame(
             inputs, measure=_NAMES[m], estimate=est, lower=lo, upper=hi,
-            conf_level=conf_level, method=meth, statistic=cmh[0], p_value=cmh[1],
+            conf_level=conf_level, method=meth, statistic=row_test[0], p_value=row_test[1],
             extra={"crude": _crude(cells, m), "homogeneity_test": h_name,
                    "homogeneity_statistic": h[0], "homogeneity_p": h[1],
                    "n_strata": int(keep.sum())}))
