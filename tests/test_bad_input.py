@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import lems_epi as le
+from lems_epi.stats.dask_reduce import aggregate
 
 #: rows of the catalogue: pytest.param(call, argument named in the message, id=...)
 CASES: list = []
@@ -203,6 +204,8 @@ def test_numeric_categorical_counts_are_accepted():
     assert got["events"].tolist() == [3, 6]
     ref = pd.DataFrame({"age_group": ["a", "b"], "rate": [0.002, 0.002]})
     assert le.standardize_indirect(d, ref)["observed"].tolist() == [9]
+    reduced = aggregate(d, by="sex", events="events", person_time="person_time")  # dask path
+    assert reduced["events"].tolist() == [3, 6]
 
 
 def test_dates_are_not_counts():

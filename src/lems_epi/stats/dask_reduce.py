@@ -40,16 +40,21 @@ def is_dask_dataframe(data) -> bool:
     return module is not None and isinstance(data, module.DataFrame)
 
 
+def _value_dtype(dtype):
+    """The dtype of the values: a categorical column's categories (numeric counts accepted)."""
+    return dtype.categories.dtype if isinstance(dtype, pd.CategoricalDtype) else dtype
+
+
 def _check_dtypes(meta: pd.DataFrame, events: str, person_time: str | None, *,
                   caller: str) -> None:
     """Type checks that need only the columns' dtypes (cheap on a dask DataFrame)."""
-    ev = meta[events].dtype
+    ev = _value_dtype(meta[events].dtype)
     if not (pd.api.types.is_bool_dtype(ev) or pd.api.types.is_integer_dtype(ev)
             or pd.api.types.is_float_dtype(ev)):
         raise TypeError(f"{caller}: the events column {events!r} must hold booleans (one "
                         f"row per person: True for a case) or whole numbers, got dtype {ev}.")
     if person_time is not None:
-        pt = meta[person_time].dtype
+        pt = _value_dtype(meta[person_time].dtype)
         if pd.api.types.is_bool_dtype(pt) or not pd.api.types.is_numeric_dtype(pt):
             raise TypeError(f"{caller}: the person_time column {person_time!r} must be "
                             f"numeric, got dtype {pt}; or pass person_time=None to count each "
