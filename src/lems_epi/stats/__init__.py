@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "KaplanMeierResult": "lems_epi.stats.survival",
     "kaplan_meier": "lems_epi.stats.survival",
     "log_rank": "lems_epi.stats.survival",
+    "LogRankResult": "lems_epi.stats.survival",
     "survival_quantile": "lems_epi.stats.survival",
     "median_survival": "lems_epi.stats.survival",
     "NetSurvivalResult": "lems_epi.stats.net_survival",
