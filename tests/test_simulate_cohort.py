@@ -15,6 +15,7 @@ from scipy import stats
 
 from lems_epi import Scenario
 from lems_epi.model import expected_counts
+from lems_epi.model.profiles import MIN_AGES
 from lems_epi.simulate.blocks import (
     BLOCK_SIZE,
     COLUMNS,
@@ -124,7 +125,10 @@ def test_onset_age_is_truncated_exponential(cohort, scenario):
     assert (onset <= age).all()
     assert (onset[para & (age >= 18)] >= 18 - 1e-4).all()
     assert (onset >= -1e-4).all()
-    floor = np.where(para, 18.0, 0.0)
+    # youngest onset: 18 for paraneoplastic LEMS, the profile's youngest age otherwise
+    # (seed-base's any-age profile: 5, childhood not infancy)
+    floor = np.where(para, 18.0, MIN_AGES[scenario.age_profile_nonparaneoplastic])
+    assert (onset[~para] >= floor[~para] - 1e-4).all()
     mean = np.where(para, scenario.duration_paraneoplastic, scenario.duration_nonparaneoplastic)
     usable = age > floor
     age, onset, para, floor, mean = (x[usable] for x in (age, onset, para, floor, mean))

@@ -31,8 +31,11 @@ Only the cases get further draws:
     A prevalent case aged ``a`` of type ``t`` has had LEMS for a time ``d`` drawn from an
     exponential distribution with the scenario's mean duration ``D_t``
     (``duration_paraneoplastic``, ``duration_nonparaneoplastic``) truncated to
-    ``0 <= d <= a - L_t``, where ``L_t`` is 18 for paraneoplastic LEMS (an adult disease) and 0
-    otherwise; ``onset_age = a - d``, by inversion:
+    ``0 <= d <= a - L_t``, where ``L_t`` is the youngest onset age of the type: 18 for
+    paraneoplastic LEMS (an adult disease) and the youngest age of the scenario's
+    non-paraneoplastic age profile otherwise (18 for the adult profiles, 5 for ``any-age``:
+    childhood, not infancy; :data:`lems_epi.model.profiles.MIN_AGES`); ``onset_age = a - d``,
+    by inversion:
     ``d = -D_t log(1 + u (exp(-(a - L_t) / D_t) - 1))`` with ``u`` uniform on [0, 1). A case
     younger than ``L_t`` (which the risk model should not produce) gets ``onset_age = a``.
     The exponential is the distribution of the time since onset of a prevalent case when
@@ -53,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._validation import check_whole_number
+from lems_epi.model.profiles import MIN_AGES
 from lems_epi.scenario import DEFAULT_POPULATION, coerce_scenario
 from lems_epi.simulate.counts import expected_table, stratum_probabilities
 
@@ -75,7 +79,8 @@ SEX_CATEGORIES = ("female", "male")
 SMOKING_CATEGORIES = ("never", "former", "current")
 LEMS_TYPE_CATEGORIES = ("paraneoplastic", "non-paraneoplastic")
 CANCER_CATEGORIES = ("sclc", "other")
-#: Youngest possible onset by type: paraneoplastic LEMS is an adult disease.
+#: Youngest possible onset by type: paraneoplastic LEMS is an adult disease; the
+#: non-paraneoplastic value is a fallback, a plan takes its profile's youngest age.
 MIN_ONSET_AGE = {"paraneoplastic": 18.0, "non-paraneoplastic": 0.0}
 
 COLUMNS = ("person_id", "age", "sex", "smoking", "lems", "lems_type", "cancer", "onset_age",
@@ -115,6 +120,9 @@ class CohortPlan:
         VGCC antibody positivity of paraneoplastic and non-paraneoplastic cases.
     id_dtype : numpy.dtype
         ``int32`` when every ``person_id`` fits, else ``int64``.
+    min_onset : tuple of float
+        Youngest onset age of paraneoplastic and non-paraneoplastic LEMS (the latter from the
+        scenario's age profile).
     """
 
     n: int
@@ -130,6 +138,8 @@ class CohortPlan:
     duration: tuple[float, float]
     vgcc_positive: tuple[float, float]
     id_dtype: np.dtype
+    min_onset: tuple[float, float] = (MIN_ONSET_AGE["paraneoplastic"],
+                                      MIN_ONSET_AGE["non-paraneoplastic"])
 
     def block_size(self, block: int) -> int:
         """Persons in block ``block``: ``min(BLOCK_SIZE, n - block * BLOCK_SIZE)``."""
@@ -206,6 +216,8 @@ def cohort_plan(scenario, n, *, population=DEFAULT_POPULATION, caller: str = "co
         vgcc_positive=(scenario.vgcc_positive_paraneoplastic,
                        scenario.vgcc_positive_nonparaneoplastic),
         id_dtype=np.dtype(np.int32 if n <= np.iinfo(np.int32).max + 1 else np.int64),
+        min_onset=(MIN_ONSET_AGE["paraneoplastic"],
+                   float(MIN_AGES[scenario.age_profile_nonparaneoplastic])),
     )
 
 
@@ -262,8 +274,7 @@ def _fill_block(plan: CohortPlan, entropy: int, block: int, cols: dict, offset: 
     is_para = rank < para[stratum]
     age = plan.age[stratum].astype(np.float64)
 
-    floor = np.where(is_para, MIN_ONSET_AGE["paraneoplastic"],
-                     MIN_ONSET_AGE["non-paraneoplastic"])
+    floor = np.where(is_para, plan.min_onset[0], plan.min_onset[1])
     mean = np.where(is_para, plan.duration[0], plan.duration[1])
     window = np.maximum(age - floor, 0.0)
     u = gen.random(total)

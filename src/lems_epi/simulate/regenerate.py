@@ -150,7 +150,7 @@ Danish age x sex structure and the scenario's smoking prevalence; rows are order
 | `lems` | boolean | has LEMS (prevalent case) |
 | `lems_type` | text | `paraneoplastic` / `non-paraneoplastic`; empty for non-cases |
 | `cancer` | text | `sclc` / `other` for paraneoplastic cases; empty otherwise |
-| `onset_age` | float | age at onset: age minus a time since onset drawn from an exponential with the scenario's mean duration of the type, truncated so that onset is at least 18 (paraneoplastic) or 0; empty for non-cases |
+| `onset_age` | float | age at onset: age minus a time since onset drawn from an exponential with the scenario's mean duration of the type, truncated so that onset is at least 18 (paraneoplastic) or the youngest age of the scenario's age profile (non-paraneoplastic: 5 for seed-base's any-age profile, 18 for the others); empty for non-cases |
 | `vgcc_antibody` | boolean | P/Q-type VGCC antibodies, drawn with the scenario's type-specific positivity; empty for non-cases (not tested) |
 
 ## `{FILES["case_control"]}`
