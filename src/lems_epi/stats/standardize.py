@@ -371,13 +371,16 @@ def _undefined_above_one(method, rate, lower, upper, caller):
     """NaN limits, with a warning, where a proportion-scale method meets a rate >= 1."""
     if method not in _PROPORTION_SCALE:
         return lower, upper
-    bad = rate >= 1.0
+    # the beta variants also fail where the shifted mean (rate + weight modification) reaches 1
+    # or the variance exceeds that of a Bernoulli: their limits come back NaN there
+    bad = (rate >= 1.0) | ((rate > 0) & (np.isnan(lower) | np.isnan(upper)))
     if bad.any():
         warnings.warn(f"{caller}: method {method!r} treats the rate as a proportion and is "
-                      f"undefined where it is 1 or more per unit of person-time "
-                      f"({describe_rows(bad)}); its limits are NaN there. Express person-time "
-                      "in smaller units or use method='fay-feuer'.", UndefinedValueWarning,
-                      stacklevel=3)
+                      f"undefined where it (or, for the beta variants, the rate plus the weight "
+                      f"modification) is 1 or more per unit of person-time, or where its "
+                      f"variance is that large ({describe_rows(bad)}); its limits are NaN there. "
+                      "Express person-time in smaller units or use method='fay-feuer'.",
+                      UndefinedValueWarning, stacklevel=3)
         lower, upper = np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
     return lower, upper
 
