@@ -14,7 +14,9 @@ def test_readme_example_runs():
     assert len(code.strip().splitlines()) <= 16
     namespace = {}
     exec(compile(code, str(README), "exec"), namespace)  # noqa: S102 - the project's own README
-    assert namespace["counts"]["population"].sum() == 5_602_628
+    # the default population is Finland 2016: 5,495,315 persons in the R reference file
+    # population_finland_2016.csv (popEpi::meanpop_fi, rounded), summed outside lems_epi
+    assert namespace["counts"]["population"].sum() == 5_495_315
 
 
 def test_readme_names_the_two_commands():
