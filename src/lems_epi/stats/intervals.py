@@ -30,6 +30,7 @@ from lems_epi._validation import (
 )
 from lems_epi.exceptions import SparseDataWarning
 from lems_epi.stats._core import binomial_exact_limits, poisson_exact_limits, z_value
+from lems_epi.stats.binomial_limits import blaker_limits, sterne_limits
 from lems_epi.stats.contract import contract_frame
 
 __all__ = [
@@ -328,61 +329,13 @@ def _hpd_limits(x, n, conf_level):
     return low, upp
 
 
-def _exact_test_limits(x, n, conf_level, test):
-    """Limits of the interval that inverts a two-sided exact binomial test (Sterne, Blaker).
-
-    The confidence set is every ``p`` whose p-value exceeds ``alpha``; its ends are found by
-    bisection between the Clopper-Pearson limits (the set lies inside them) and the estimate.
-    """
-    alpha = 1.0 - conf_level
-    x, n = np.broadcast_arrays(np.asarray(x, float), np.asarray(n, float))
-    cp_low, cp_upp = binomial_exact_limits(x, n, conf_level)
-    low, upp = np.zeros(x.shape), np.ones(x.shape)
-    for i in np.ndindex(x.shape):
-        xi, ni = int(x[i]), int(n[i])
-
-        def pval(p, xi=xi, ni=ni):
-            p = np.atleast_1d(p)[:, None]
-            # outcomes more than 10 sd + 10 from the mean carry no mass the sum could keep
-            mean, sd = ni * p, np.sqrt(ni * p * (1.0 - p))
-            k0 = int(max(0, min(xi, np.floor((mean - 10 * sd).min()) - 10)))
-            k1 = int(min(ni, max(xi, np.ceil((mean + 10 * sd).max()) + 10)))
-            ks = np.arange(k0, k1 + 1)[None, :]
-            pmf = np.exp(special.gammaln(ni + 1.0) - special.gammaln(ks + 1.0)
-                         - special.gammaln(ni - ks + 1.0) + special.xlogy(ks, p)
-                         + special.xlog1py(ni - ks, -p))
-            j = xi - k0
-            if test == "sterne":     # minimum likelihood: outcomes no more likely than x
-                score = pmf
-            else:                    # Blaker: outcomes whose smaller tail is no larger
-                cdf = np.cumsum(pmf, axis=1)
-                sf = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
-                score = np.minimum(cdf, sf)
-            keep = score <= score[:, [j]] * (1 + 1e-7)
-            return np.minimum(1.0, (pmf * keep).sum(axis=1))
-
-        low[i] = 0.0 if xi == 0 else _boundary(pval, cp_low[i], xi / ni, alpha)
-        upp[i] = 1.0 if xi == ni else _boundary(pval, cp_upp[i], xi / ni, alpha)
-    return low, upp
-
-
-def _boundary(pval, outer, inner, alpha):
-    """First ``p`` from ``outer`` towards ``inner`` with p-value above ``alpha`` (grid, bisect)."""
-    grid = np.linspace(outer, inner, 2001)
-    j = int(np.argmax(pval(grid) > alpha))
-    a, b = grid[max(j - 1, 0)], grid[j]
-    for _ in range(48):
-        mid = (a + b) / 2.0
-        a, b = (a, mid) if pval(mid)[0] > alpha else (mid, b)
-    return b
-
-
 _PROPORTION_SOLVERS = {
     "likelihood-ratio": _lr_limits,
     "profile": _lr_limits,
     "jeffreys-hpd": _hpd_limits,
-    "sterne": lambda x, n, c: _exact_test_limits(x, n, c, "sterne"),
-    "blaker": lambda x, n, c: _exact_test_limits(x, n, c, "blaker"),
+    # one implementation of the exact-test inversions, shared with true_prevalence
+    "sterne": sterne_limits,
+    "blaker": blaker_limits,
 }
 
 
