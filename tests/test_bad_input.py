@@ -177,6 +177,102 @@ case("prevalence_incidence_duration", "duration-missing",
      lambda: le.prevalence_incidence_duration(_followup()), "duration")
 
 
+# ------------------------------------------------------------------ comparisons of two groups
+for kind, value in [("text", ["3"]), ("datetime", DATES), ("complex", [3 + 1j]),
+                    ("nan", [np.nan]), ("negative", [-1]), ("2-D", np.ones((2, 2)))]:
+    case("rate_ratio", f"events_a-{kind}",
+         lambda v=value: le.rate_ratio(v, 100.0, 3, 300.0), "events_a")
+    case("rate_difference", f"person_time_b-{kind}",
+         lambda v=value: le.rate_difference(3, 100.0, 3, v), "person_time_b")
+    for fn in ("risk_ratio", "odds_ratio", "risk_difference", "attributable_fraction"):
+        case(fn, f"c-{kind}", lambda f=fn, v=value: getattr(le, f)(12, 88, v, 95), "'c'")
+for fn in ("rate_ratio", "risk_ratio", "odds_ratio", "risk_difference"):
+    args = (3, 100.0, 3, 300.0) if fn == "rate_ratio" else (12, 88, 5, 95)
+    case(fn, "conf_level-95", lambda f=fn, a=args: getattr(le, f)(*a, conf_level=95),
+         "conf_level")
+    case(fn, "method-unknown", lambda f=fn, a=args: getattr(le, f)(*a, method="nonsense"),
+         "method")
+case("risk_ratio", "empty-exposed", lambda: le.risk_ratio(0, 0, 5, 95), "exposed")
+case("odds_ratio", "fractional-count", lambda: le.odds_ratio(1.5, 88, 5, 95), "'a'")
+
+# ------------------------------------------------------------------ 2x2 tables and strata
+PERSONS = pd.DataFrame({"smoker": [1, 0, 1, 0], "lems": [1, 0, 0, 1], "sex": ["f", "m"] * 2})
+STRATA = pd.DataFrame({"s": ["x", "y"], "a": [10, 4], "b": [20, 8], "c": [5, 2],
+                       "d": [30, 9]})
+case("two_by_two", "exposure-missing", lambda: le.two_by_two(PERSONS, "smoking", "lems"),
+     "smoking")
+case("two_by_two", "exposure-list", lambda: le.two_by_two(PERSONS, ["smoker"], "lems"),
+     "exposure")
+case("mantel_haenszel", "duplicated-strata",
+     lambda: le.mantel_haenszel(pd.concat([STRATA, STRATA]), strata="s"), "strata")
+case("mantel_haenszel", "text-counts",
+     lambda: le.mantel_haenszel(STRATA.assign(a=["10", "4"]), strata="s"), "'a'")
+case("mantel_haenszel", "measure-unknown",
+     lambda: le.mantel_haenszel(STRATA, strata="s", measure="hr"), "measure")
+
+# ------------------------------------------------------------------ survival and regression
+SURV = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "dead": [1, 0, 1, 1], "arm": ["a", "b"] * 2})
+case("kaplan_meier", "duration-negative",
+     lambda: le.kaplan_meier(SURV.assign(t=[-1.0, 2, 3, 4]), duration="t", event="dead"), "t")
+case("kaplan_meier", "event-text",
+     lambda: le.kaplan_meier(SURV.assign(dead=["1", "0", "1", "1"]), duration="t",
+                             event="dead"), "dead")
+case("kaplan_meier", "duration-missing-column",
+     lambda: le.kaplan_meier(SURV, duration="time", event="dead"), "time")
+case("log_rank", "by-missing", lambda: le.log_rank(SURV, duration="t", event="dead", by="x"),
+     "x")
+case("poisson_regression", "all-zero-counts",
+     lambda: le.poisson_regression(pd.DataFrame({"x": [0, 1, 0, 1], "cases": [0] * 4,
+                                                 "person_time": [1.0] * 4}), "cases ~ x"),
+     "cases")
+case("poisson_regression", "person_time-zero",
+     lambda: le.poisson_regression(pd.DataFrame({"x": [0, 1], "cases": [1, 2],
+                                                 "person_time": [0.0, 1.0]}), "cases ~ x"),
+     "person_time")
+
+# ------------------------------------------------------------------ bias analysis
+case("e_value", "overflow", lambda: le.sensitivity.e_value(1e200), "E-value")
+case("e_value", "negative", lambda: le.sensitivity.e_value(-2.0), "estimate")
+case("misclassify_outcome", "name-exists",
+     lambda: le.sensitivity.misclassify_outcome(
+         pd.DataFrame({"case": [1, 0], "sex": ["f", "m"]}), sensitivity=0.9,
+         specificity=0.9, name="sex", rng=1), "sex")
+case("misclassify_outcome", "sensitivity-above-1",
+     lambda: le.sensitivity.misclassify_outcome(pd.DataFrame({"case": [1, 0]}),
+                                                sensitivity=1.2, specificity=0.9, rng=1),
+     "sensitivity")
+
+# ------------------------------------------------------------------ screening, pooling, areas
+case("diagnostic_test", "tp-text", lambda: le.stats.diagnostic_test("45", 300, 5, 99650), "tp")
+case("true_prevalence", "sensitivity-above-1",
+     lambda: le.stats.true_prevalence(20, 100, sensitivity=1.5, specificity=0.95),
+     "sensitivity")
+case("meta_analysis", "method-unknown",
+     lambda: le.stats.meta_analysis(pd.DataFrame({"events": [3, 5], "n": [50, 60]}),
+                                    events="events", n="n", measure="logit", method="x"),
+     "method")
+case("funnel_limits", "kind-unknown",
+     lambda: le.stats.funnel_limits(0.1, [10, 100], kind="odds"), "kind")
+
+# ------------------------------------------------------------------ LEMS layer
+case("population", "empty-table",
+     lambda: le.population(pd.DataFrame({"age": [], "sex": [], "population": []})),
+     "no rows")
+case("simulate_counts", "empty-population",
+     lambda: le.simulate_counts("seed-base", population=pd.DataFrame(
+         {"age": [], "sex": [], "population": []}), rng=1), "no rows")
+case("simulate_counts", "zero-population",
+     lambda: le.simulate_counts("seed-base", population=pd.DataFrame(
+         {"age": [0, 0], "sex": ["male", "female"], "population": [0, 0]}), rng=1),
+     "0 persons")
+case("simulate_cohort", "scenario-unknown",
+     lambda: le.simulate_cohort("no-such-scenario", 10, rng=1), "no-such-scenario")
+case("simulate_cohort", "n-fractional", lambda: le.simulate_cohort("seed-base", 2.5, rng=1),
+     "n")
+case("expected_counts", "population-unknown",
+     lambda: le.expected_counts("seed-base", population="atlantis"), "atlantis")
+
+
 @pytest.mark.parametrize(("call", "argument"), CASES)
 def test_bad_input_gets_a_named_error(call, argument):
     with pytest.raises((ValueError, TypeError)) as info:

@@ -80,12 +80,19 @@ def check_population(data, *, caller: str = "population", name: str = "populatio
     ValueError: population: 'population' has negative, missing or non-integer counts at rows [1] (1 of 2); counts must be whole numbers >= 0.
     """
     check_columns(data, ["age", "sex", "population"], caller=caller, name=name)
+    if len(data) == 0:
+        raise ValueError(f"{caller}: the {name} table has no rows; give one row per age and "
+                         "sex with the number of persons (see lems_epi.population('finland-2016')"
+                         " for the layout).")
     df = data.copy()
     counts = pd.to_numeric(df["population"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
     if bad.any():
         raise ValueError(f"{caller}: 'population' has negative, missing or non-integer counts "
                          f"at {describe_rows(bad, df.index)}; counts must be whole numbers >= 0.")
+    if counts.sum() == 0:
+        raise ValueError(f"{caller}: the {name} table counts 0 persons in all its "
+                         f"{len(df)} rows; a population needs at least one person.")
     ages = pd.to_numeric(df["age"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(ages) | (ages < 0) | (ages != np.round(ages)) | (ages > 130)
     if bad.any():

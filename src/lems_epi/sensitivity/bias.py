@@ -623,6 +623,11 @@ def misclassify_outcome(data, *, outcome="case", sensitivity, specificity, rng=N
     caller = "misclassify_outcome"
     se = check_probability(sensitivity, name="sensitivity", caller=caller)
     sp = check_probability(specificity, name="specificity", caller=caller)
+    if not isinstance(name, str):
+        raise TypeError(f"{caller}: 'name' must be a column name (a string), got {name!r}.")
+    if name in data.columns:
+        raise ValueError(f"{caller}: 'data' already has a column {name!r}; pass another "
+                         f"name= for the observed outcome so that {name!r} is not overwritten.")
     truth = _binary(data, outcome, caller=caller)
     gen = as_generator(rng, caller=caller)
     u = gen.random(truth.size)
