@@ -551,5 +551,6 @@ def test_beta_tiwari_undefined_where_the_shifted_mean_reaches_one_says_so():
     with pytest.warns(UndefinedValueWarning, match="beta-tiwari"):
         out = standardize_direct(events=[59], person_time=[61.0], standard=[0.5],
                                  method="beta-tiwari")
-    assert np.isnan(out["lower"].iloc[0]) and np.isnan(out["upper"].iloc[0])
+    assert np.isnan(out["lower"].iloc[0])
+    assert np.isnan(out["upper"].iloc[0])
     assert out["estimate"].iloc[0] == pytest.approx(59 / 61)

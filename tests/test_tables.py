@@ -167,12 +167,12 @@ def test_summary_has_every_part(mh_input):
 def test_counting_in_chunks_equals_counting_at_once(mh_input, monkeypatch):
     """Issue 19: persons are counted a chunk of rows at a time (memory near the frame's
     size); the strata must add up across chunks, with weights too."""
-    import lems_epi.stats.tables as tables
+    import lems_epi.stats.tabulate as tabulate
 
     persons = _persons_from_tables(mh_input).sample(frac=1.0, random_state=3)
     persons["w"] = 2
     at_once = le.two_by_two(persons, "smoker", "lems", strata="stratum", count="w").counts
-    monkeypatch.setattr(tables, "_CHUNK", 7)
+    monkeypatch.setattr(tabulate, "_CHUNK", 7)
     chunked = le.two_by_two(persons, "smoker", "lems", strata="stratum", count="w").counts
     pd.testing.assert_frame_equal(chunked, at_once)
     assert (at_once[["a", "b", "c", "d"]].to_numpy() == 2 * mh_input[

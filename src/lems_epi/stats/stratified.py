@@ -28,6 +28,7 @@ from lems_epi._validation import (
 from lems_epi.exceptions import DroppedRowsWarning, ZeroCellWarning
 from lems_epi.stats._core import z_value
 from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame, stack_measures
+from lems_epi.stats.tabulate import count_cells
 
 __all__ = ["MH_MEASURES", "MantelHaenszelResult", "mantel_haenszel", "stratum_tables"]
 
@@ -68,12 +69,10 @@ def stratum_tables(tables, *, strata=None, exposure=None, outcome=None, count=No
         raise TypeError(f"{caller}: 'tables' must be a DataFrame, a (K, 2, 2) array or a "
                         f"two_by_two result; got {type(tables).__name__}.")
     if exposure is not None or outcome is not None:
-        from lems_epi.stats.tables import two_by_two
-
         if exposure is None or outcome is None or strata is None:
             raise ValueError(f"{caller}: a long table needs 'exposure', 'outcome' and "
                              "'strata' (and 'count' for counts rather than persons).")
-        return two_by_two(tables, exposure, outcome, strata, count=count).counts
+        return count_cells(tables, exposure, outcome, strata, count=count, caller=caller)
     keys = as_column_list(strata, caller=caller, name="strata")
     if keys:
         missing = [k for k in keys if k not in tables.columns]
