@@ -3,7 +3,8 @@
 Sections: the sources and where they conflict; the scenario and its calibration; simulated
 cases and prevalence by age, sex and smoking with intervals; crude vs age-standardised
 prevalence for the shipped populations under several standards; and the sensitivity of the main
-outputs to the conflicting figures (tornado and Sobol indices). Under each figure, two or three
+outputs to the conflicting figures (tornado and Sobol indices), under the sources' low-high
+ranges and under distributions fitted to the pooled evidence. Under each figure, two or three
 sentences say what it shows, with the numbers of this run.
 """
 
@@ -475,7 +476,7 @@ def _sensitivity(b: _Builder, scenario, target, rng) -> None:
                  f"{label_sources(top['source_high'])}), "
                  f"which moves the output from {_fmt(top['output_low'])} to "
                  f"{_fmt(top['output_high'])} against a base of {_fmt(top['output_base'])}.")
-    rng_main, rng_table = rng.spawn(2)
+    rng_main, rng_table, rng_fitted = rng.spawn(3)
     res = sa.sobol("expected_sclc_cases", None, n=4096, rng=rng_main, base=scenario,
                    population=target).indices
     fig = sobol_plot(res, title=f"Sobol indices of expected_sclc_cases ({target})")
@@ -498,6 +499,24 @@ def _sensitivity(b: _Builder, scenario, target, rng) -> None:
             "Prevalence scales every count but cancels from shares and ratios, where the "
             "relative risks and shares of cases take over." + (" " + " ".join(notes)
                                                                 if notes else ""))
+    _fitted_vs_ranges(b, sec, sa, scenario, target, rng_fitted)
+
+
+def _fitted_vs_ranges(b: _Builder, sec: _Section, sa, scenario, target, rng) -> None:
+    """Section 5: the probabilistic and Sobol analyses under ranges and fitted inputs."""
+    res = sa.fitted_vs_ranges(SENSITIVITY_OUTPUTS, n=2000, sobol_output="expected_sclc_cases",
+                              sobol_n=4096, base=scenario, population=target, rng=rng)
+    level = f"{float(res.table['conf_level'].iloc[0]):.0%}"
+    b.figure(sec, res.plot(title=f"Median and {level} interval: evidence ranges vs "
+                                 f"distributions fitted to the pooled evidence ({target})"),
+             "Each output drawn twice with the same random numbers: with every conflicting "
+             "parameter uniform between its lowest and highest source (each source's extreme "
+             "as likely as the middle), and with the pooled parameters drawn from what the "
+             "studies together support. " + res.caption())
+    b.table(sec, res.sobol.round(3),
+            "Total Sobol index of each parameter for expected_sclc_cases under the evidence "
+            "ranges and under the fitted distributions, with its rank (1 = largest)."
+            + (" " + " ".join(res.notes) if res.notes else ""))
 
 
 MATRIX_OUTPUTS = ("expected_cases", "expected_sclc_cases", "expected_cases_under_50",

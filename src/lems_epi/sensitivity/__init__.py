@@ -47,6 +47,7 @@ from lems_epi.sensitivity.defaults import (
     evidence_values,
 )
 from lems_epi.sensitivity.fitted import fitted_distributions, fitted_table
+from lems_epi.sensitivity.fitted_vs_ranges import FittedVsRangesResult, fitted_vs_ranges
 from lems_epi.sensitivity.outputs import (
     OUTPUTS,
     Output,
@@ -70,6 +71,7 @@ from lems_epi.sensitivity.sobol_indices import SobolResult, sobol
 __all__ = [
     "OUTPUTS",
     "Output",
+    "FittedVsRangesResult",
     "ProbabilisticResult",
     "SobolResult",
     "age_standardised",
@@ -86,6 +88,7 @@ __all__ = [
     "evidence_values",
     "fitted_distributions",
     "fitted_table",
+    "fitted_vs_ranges",
     "iman_conover",
     "loguniform",
     "misclassify_outcome",
