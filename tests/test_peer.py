@@ -58,10 +58,19 @@ NOT_OFFERED_ALLOWED = {
     "popEpi rate_ratio SE.method=TRUE interval": "a popEpi quirk (z times a variance), no "
                                                  "lems_epi counterpart (methods.csv)",
     "Agresti-Min exact unconditional": "odds_ratio: the published values (Fagerland et al. "
-                                       "2015, 1.19 to 72 for 7/34 vs 1/34) come from StatXact; "
-                                       "inverting the two-sided unconditional score test with "
-                                       "the nuisance risk maximised over (0, 1) gives 1.20 to "
-                                       "107, so their nuisance handling is not known; not built",
+                                       "2015, 1.19 to 72 for 7/34 vs 1/34) come from StatXact's "
+                                       "'invert a two-sided test'. Agresti and Min's definition "
+                                       "(score statistic under the constraint, p = sup over the "
+                                       "nuisance risk in (0, 1) of P(T^2 >= t^2), one two-sided "
+                                       "test) gives 1.1806 to 107.95; with Berger-Boos "
+                                       "(gamma 1e-6) 1.23 to 106; mid-p 1.20 to 97; strict "
+                                       "inequality 1.18 to 89. The same machinery reproduces "
+                                       "StatXact 11's two-one-sided interval (2/12 vs 7/12: "
+                                       "1.040 to 103, p 0.045). exact2x2's uncondExact2x2 "
+                                       "implements this definition and its validation vignette "
+                                       "(exact2x2Validation.Rnw) states it matches neither "
+                                       "Agresti-Min's published intervals nor StatXact's "
+                                       "two-sided inversion; not built (not reproducible)",
 }
 
 #: peer files whose rows are this module's functions (comparisons, tables, survival, bias)
