@@ -60,6 +60,16 @@ def describe_rows(mask, index=None, limit: int = 8) -> str:
     return f"rows [{shown}{more}] ({bad.size} of {mask.size})"
 
 
+def _is_real(value) -> bool:
+    """Whether ``value`` is a single real number.
+
+    Not a bool, and not a numpy duration (which numpy makes an integer subclass, so
+    ``np.timedelta64(5, "D")`` would pass as 5).
+    """
+    return (isinstance(value, numbers.Real)
+            and not isinstance(value, (bool, np.bool_, np.timedelta64, np.datetime64)))
+
+
 def check_conf_level(conf_level, *, caller: str) -> float:
     """Check a confidence level and return it as a float.
 
@@ -68,7 +78,7 @@ def check_conf_level(conf_level, *, caller: str) -> float:
     >>> check_conf_level(0.9, caller="poisson_ci")
     0.9
     """
-    if isinstance(conf_level, bool) or not isinstance(conf_level, numbers.Real):
+    if not _is_real(conf_level):
         raise TypeError(
             f"{caller}: 'conf_level' must be a number in (0, 1), got {conf_level!r} "
             f"of type {type(conf_level).__name__}. Use 0.95 for a 95% interval."
@@ -279,7 +289,7 @@ def as_numeric_array(values, *, name: str, caller: str) -> np.ndarray:
     if kind not in "iuf":
         raise TypeError(f"{caller}: '{name}' must be numeric, got values of dtype "
                         f"{arr.dtype}.")
-    return arr.astype(float)
+    return arr.astype(float) + 0.0  # + 0.0 turns -0.0 into 0.0 (no -inf from 1 / -0.0)
 
 
 def as_float_array(values, *, name: str, caller: str, allow_zero: bool = True,
@@ -340,7 +350,7 @@ def as_count_array(values, *, name: str, caller: str) -> np.ndarray:
 
 def check_positive_number(value, *, name: str, caller: str, allow_zero: bool = False) -> float:
     """Check a single real number that must be positive (or non-negative)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not _is_real(value):
         raise TypeError(f"{caller}: '{name}' must be a number, got {value!r} "
                         f"of type {type(value).__name__}.")
     value = float(value)
@@ -352,7 +362,7 @@ def check_positive_number(value, *, name: str, caller: str, allow_zero: bool = F
 
 def check_probability(value, *, name: str, caller: str, open_interval: bool = False) -> float:
     """Check a single probability in [0, 1] (or (0, 1) with ``open_interval``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not _is_real(value):
         raise TypeError(f"{caller}: '{name}' must be a number between 0 and 1, got {value!r} "
                         f"of type {type(value).__name__}.")
     value = float(value)
@@ -412,7 +422,7 @@ def check_whole_number(value, *, name: str, caller: str, minimum: int = 1,
     ValueError: simulate_cohort: 'n' must be at least 1, got 0.
     """
     extra = f" {hint}" if hint else ""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not _is_real(value) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{caller}: '{name}' must be a whole number, got {value!r} of type "
                         f"{type(value).__name__}.{extra}")
     if value < minimum:

@@ -20,6 +20,8 @@ True
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 #: public name -> module that defines it (add new public names here)
 _LAZY: dict[str, str] = {
@@ -95,3 +97,20 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+class _StatsModule(types.ModuleType):
+    """The package module, keeping its public functions in place.
+
+    A public function whose module has the same name (``rates``, ``meta_analysis``,
+    ``net_survival``) is not replaced by that module when the module is imported.
+    """
+
+    def __setattr__(self, name, value):
+        if (isinstance(value, types.ModuleType) and _LAZY.get(name) == value.__name__
+                and hasattr(value, name)):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _StatsModule

@@ -45,7 +45,7 @@ from lems_epi._validation import (
     check_method,
     describe_rows,
 )
-from lems_epi.exceptions import SparseDataWarning
+from lems_epi.exceptions import SparseDataWarning, UndefinedValueWarning
 from lems_epi.stats._core import z_value
 from lems_epi.stats.contract import contract_frame
 
@@ -114,10 +114,15 @@ def chiang_life_table(age_start, deaths, population, *, infant_fraction=0.1) -> 
     lived[:-1] = width[:-1] * (surv[1:] + a[:-1] * died[:-1])
     lived[-1] = surv[-1] / m[-1]
     total = np.cumsum(lived[::-1])[::-1]
+    if (surv == 0).any():
+        warnings.warn(f"chiang_life_table: no one survives to age {x[surv == 0][0]:g} (a band's "
+                      "probability of dying reaches 1), so life expectancy from there on is "
+                      "undefined and reported as NaN; merge sparse bands.",
+                      UndefinedValueWarning, stacklevel=3)
     with np.errstate(divide="ignore", invalid="ignore"):
-        e = np.where(surv > 0, total / surv, 0.0)
+        e = np.where(surv > 0, total / surv, np.nan)
         var_p = np.where(dth > 0, q**2 * (1 - q) / dth, 0.0)
-        e_next = np.append(e[1:], 0.0)
+        e_next = np.append(np.nan_to_num(e[1:]), 0.0)  # bands no one reaches weigh 0
         weighted = var_p * surv**2 * ((1 - a) * np.nan_to_num(width) + e_next) ** 2
         weighted[-1] = surv[-1] ** 2 / (dth[-1] * m[-1] ** 2)
         se = np.sqrt(np.cumsum(weighted[::-1])[::-1]) / surv

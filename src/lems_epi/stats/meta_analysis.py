@@ -143,6 +143,10 @@ def _read_studies(data, events, denom, rates, study, by) -> pd.DataFrame:
         raise ValueError(f"{_CALLER}: 'events' has {x.size} values and {dname!r} {d.size}; "
                          "give one of each per study.")
     if not rates:
+        frac = d != np.round(d)
+        if frac.any():
+            raise ValueError(f"{_CALLER}: 'n' must hold whole numbers of persons; "
+                             f"{describe_rows(frac)} are not (e.g. {d[frac][:3].tolist()}).")
         bad = x > d
         if bad.any():
             raise ValueError(f"{_CALLER}: more events than persons at {describe_rows(bad)}; "

@@ -111,6 +111,7 @@ import pandas as pd
 from lems_epi._validation import (
     as_column_list,
     as_numeric_array,
+    check_column_name,
     check_columns,
     check_conf_level,
     describe_rows,
@@ -251,6 +252,9 @@ class NetSurvivalResult(AnalysisResult):
 
 def _prepare(data, duration, event, age, sex, year, table, caller):
     """Validated arrays: duration, event, age, sex index, year (or None)."""
+    for name, col in (("duration", duration), ("event", event), ("age", age), ("sex", sex),
+                      ("year", year)):
+        check_column_name(col, name=name, caller=caller, allow_none=name == "year")
     check_columns(data, [c for c in (duration, event, age, sex, year) if c is not None],
                   caller=caller)
     idx = data.index

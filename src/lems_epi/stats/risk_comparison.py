@@ -161,6 +161,8 @@ def _risk_ratio_core(a, b, c, d, conf_level, method, correction, caller):
         statistic = score_statistic("ratio", 1.0, a, n1, c, n0)
     p_value = 2 * stats.norm.sf(np.abs(statistic))
     if method == "koopman":
+        warn_zero(~np.isfinite(estimate), "no cases among the unexposed (c = 0): the risk "
+                  "ratio is infinite (nan when a = 0 too)", caller=caller, stacklevel=4)
         lower, upper = score_limits("ratio", a, n1, c, n0, z)
         return estimate, lower, upper, statistic, p_value
     if method == "adjusted-log":
@@ -457,6 +459,10 @@ def attributable_fraction(a, b, c, d, *, conf_level=0.95, method="wald", correct
     e_est, e_lo, e_hi, e_method = _af_exposed(a, b, c, d, conf_level, method, correction,
                                               caller)
     p_est, p_lo, p_hi, p_method = _paf(a, b, c, d, conf_level, method)
+    unbounded = ~no_cases & ~(np.isfinite(e_est) & np.isfinite(e_lo))
+    warn_zero(unbounded, "the risk ratio (or its lower limit) is 0, so the attributable "
+              "fraction in the exposed (or its lower limit) is minus infinity, reported as nan",
+              caller=caller)
     rows = [contract_frame(inputs, measure=m, estimate=est * nan_if, lower=lo * nan_if,
                            upper=hi * nan_if, conf_level=conf_level, method=meth, per=per)
             for m, est, lo, hi, meth in (
@@ -558,11 +564,13 @@ def number_needed_to_treat(a, b, c, d, *, conf_level=0.95, method="wald") -> pd.
     """
     rd = risk_difference(a, b, c, d, conf_level=conf_level, method=method)
     est, lo, hi = (rd[k].to_numpy(float) for k in ("estimate", "lower", "upper"))
+    warn_zero(est == 0, "the risk difference is 0, so the number needed to treat is "
+              "infinite", caller="number_needed_to_treat")
     with np.errstate(divide="ignore", invalid="ignore"):
         nnt, n_lo, n_hi = 1 / est, 1 / hi, 1 / lo
-    disjoint = (lo < 0) & (hi > 0)
-    lower = np.where(disjoint, np.where(est > 0, 1 / hi, -np.inf), np.minimum(n_lo, n_hi))
-    upper = np.where(disjoint, np.where(est > 0, np.inf, 1 / lo), np.maximum(n_lo, n_hi))
+        disjoint = (lo < 0) & (hi > 0)
+        lower = np.where(disjoint, np.where(est > 0, 1 / hi, -np.inf), np.minimum(n_lo, n_hi))
+        upper = np.where(disjoint, np.where(est > 0, np.inf, 1 / lo), np.maximum(n_lo, n_hi))
     inputs = {k: rd[k].to_numpy() for k in "abcd"}
     return contract_frame(inputs, measure="number_needed_to_treat", estimate=nnt, lower=lower,
                           upper=upper, conf_level=rd["conf_level"].to_numpy(),

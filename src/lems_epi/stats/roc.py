@@ -35,7 +35,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lems_epi._validation import as_column_list, check_columns, check_conf_level, describe_rows
+from lems_epi._validation import (
+    as_column_list,
+    as_numeric_array,
+    check_column_name,
+    check_columns,
+    check_conf_level,
+    describe_rows,
+)
 from lems_epi.stats._core import z_value
 from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame
 
@@ -85,15 +92,16 @@ def _split(frame, score, outcome, caller):
     y = frame[outcome]
     if y.isna().any() or frame[score].isna().any():
         bad = (y.isna() | frame[score].isna()).to_numpy()
-        raise ValueError(f"{caller}: missing score or outcome at {describe_rows(bad, frame.index)}"
-                         "; drop those rows first.")
+        raise ValueError(f"{caller}: missing values in the score {score!r} or the outcome "
+                         f"{outcome!r} at {describe_rows(bad, frame.index)}; drop those rows "
+                         "first.")
     if not y.isin([0, 1]).all():
         raise ValueError(f"{caller}: {outcome!r} must hold 1 (case) and 0 (control) or "
                          f"True/False; got {sorted(map(str, y.unique()))[:5]}.")
-    try:
-        s = frame[score].to_numpy(dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{caller}: {score!r} must be numeric.") from None
+    column = frame[score]
+    if pd.api.types.is_bool_dtype(column.dtype):  # a yes/no test is a two-valued score
+        column = column.astype(float)
+    s = as_numeric_array(column, name=score, caller=caller)  # refuses text, dates, complex
     is_case = y.to_numpy().astype(bool)
     if is_case.all() or not is_case.any():
         raise ValueError(f"{caller}: an ROC curve needs both cases and controls; "
@@ -222,6 +230,8 @@ def roc_curve(data, score, outcome, *, by=None, conf_level=0.95) -> RocResult:
     caller = "roc_curve"
     conf_level = check_conf_level(conf_level, caller=caller)
     by = as_column_list(by, caller=caller)
+    for name, value in (("score", score), ("outcome", outcome)):
+        check_column_name(value, name=name, caller=caller)
     check_columns(data, [score, outcome, *by], caller=caller)
     z = z_value(conf_level)
     rows, curves = [], []
@@ -289,6 +299,8 @@ def roc_test(data, score1, score2, outcome, *, conf_level=0.95) -> pd.DataFrame:
     """
     caller = "roc_test"
     conf_level = check_conf_level(conf_level, caller=caller)
+    for name, value in (("score1", score1), ("score2", score2), ("outcome", outcome)):
+        check_column_name(value, name=name, caller=caller)
     check_columns(data, [score1, score2, outcome], caller=caller)
     parts = []
     for s in (score1, score2):

@@ -21,6 +21,7 @@ from scipy import stats
 
 from lems_epi._validation import (
     as_column_list,
+    as_numeric_array,
     check_columns,
     check_conf_level,
     check_method,
@@ -47,9 +48,12 @@ def _prepare(data, duration, event, by, entry, caller):
             raise TypeError(f"{caller}: '{name}' must name one column (a string), got {col!r}.")
     cols = [duration, event, *by] + ([entry] if entry is not None else [])
     check_columns(data, cols, caller=caller)
+    for col in [duration] + ([entry] if entry is not None else []):
+        as_numeric_array(data[col], name=col, caller=caller)  # no bools, dates, complex
     for col in [duration, event] + ([entry] if entry is not None else []):
-        if not (pd.api.types.is_numeric_dtype(data[col]) or pd.api.types.is_bool_dtype(
-                data[col])):
+        if pd.api.types.is_complex_dtype(data[col]) or not (
+                pd.api.types.is_numeric_dtype(data[col])
+                or pd.api.types.is_bool_dtype(data[col])):
             raise TypeError(f"{caller}: column {col!r} must be numeric, got dtype "
                             f"{data[col].dtype} (e.g. {data[col].iloc[:3].tolist()!r}); "
                             "convert it with pd.to_numeric first.")
