@@ -20,6 +20,7 @@ Both are deterministic (``derandomize=True``; the bad values are a fixed grid).
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -441,7 +442,7 @@ def problem_with_valid(spec: Spec, p: dict) -> str | None:
     if err is not None:
         if not isinstance(err, NUMBER_ERRORS):
             return f"unnamed error {type(err).__name__}: {err}"
-        if not any(f"'{n}'" in str(err) or f"{n!r}" in str(err) for n in names_in(p)):
+        if not any(re.search(rf"\b{re.escape(n)}\b", str(err)) for n in names_in(p)):
             return f"error naming no argument: {err}"
         return None
     try:
@@ -713,3 +714,26 @@ def test_meta_analysis_persons_are_whole():
     with pytest.raises(ValueError, match="'n' must hold whole numbers"):
         st.meta_analysis(pd.DataFrame({"events": [3, 5], "n": [50.5, 60]}), events="events",
                          n="n", measure="logit", method="common")
+
+
+def test_score_odds_ratio_and_paf_at_a_zero_cell_warn():
+    """Score odds ratio at b = 0 and the Wald PAF lower limit at c = 0: inf/nan, silently."""
+    with pytest.warns(LemsEpiWarning, match="infinite"):
+        t = st.odds_ratio(805003, 0, 468852, 630, method="score-uncorrected")
+    assert t["estimate"].iloc[0] == np.inf
+    with pytest.warns(LemsEpiWarning, match="population attributable fraction"):
+        t = st.attributable_fraction(871, 286817, 0, 667520, method="koopman")
+    assert np.isnan(t["lower"].iloc[1])
+
+
+def test_roc_with_one_case_has_no_delong_interval():
+    """One case: DeLong's variance (ddof=1 over one placement) raised numpy's RuntimeWarning."""
+    data = pd.DataFrame({"s1": [1.1, 0.8, 1.7, -0.2], "s2": [0.1, 0.3, 0.2, 0.4],
+                         "y": [0, 1, 0, 0]})
+    with pytest.warns(LemsEpiWarning, match="at least two of each"):
+        t = st.roc_curve(data, "s1", "y").table
+    assert t["estimate"].iloc[0] == pytest.approx(1 / 3)
+    assert np.isnan(t["lower"].iloc[0])
+    with pytest.warns(LemsEpiWarning, match="at least two of each"):
+        t = st.roc_test(data, "s1", "s2", "y")
+    assert np.isnan(t["lower"]).all()

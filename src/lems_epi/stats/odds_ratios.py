@@ -360,6 +360,8 @@ def odds_ratio(a, b, c, d, *, conf_level=0.95, method="wald", correction=None) -
         estimate = est_w  # gart, smoothed: the adjusted odds ratio the interval is centred on
     elif method in ("score", "score-uncorrected"):
         lower, upper = score_limits("or", a, a + b, c, c + d, z, correction=method == "score")
+        warn_zero(~np.isfinite(estimate) & ~degenerate, "a zero cell (b or c) makes the odds "
+                  "ratio infinite (nan when a or d is 0 too)", caller=caller)
     else:
         lower, upper = np.full(a.shape, np.nan), np.full(a.shape, np.nan)
         for i in np.flatnonzero(~degenerate):

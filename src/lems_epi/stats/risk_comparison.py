@@ -463,6 +463,9 @@ def attributable_fraction(a, b, c, d, *, conf_level=0.95, method="wald", correct
     warn_zero(unbounded, "the risk ratio (or its lower limit) is 0, so the attributable "
               "fraction in the exposed (or its lower limit) is minus infinity, reported as nan",
               caller=caller)
+    warn_zero(~no_cases & ~np.isfinite(p_lo), "no cases among the unexposed (c = 0): the "
+              "lower limit of the population attributable fraction is undefined (nan)",
+              caller=caller)
     rows = [contract_frame(inputs, measure=m, estimate=est * nan_if, lower=lo * nan_if,
                            upper=hi * nan_if, conf_level=conf_level, method=meth, per=per)
             for m, est, lo, hi, meth in (

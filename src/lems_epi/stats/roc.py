@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,7 @@ from lems_epi._validation import (
     check_conf_level,
     describe_rows,
 )
+from lems_epi.exceptions import UndefinedValueWarning
 from lems_epi.stats._core import z_value
 from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame
 
@@ -86,6 +88,18 @@ def delong_placements(cases, controls):
     tied_y = np.searchsorted(xs, y, side="right") - np.searchsorted(xs, y, side="left")
     v01 = (above + 0.5 * tied_y) / x.size
     return float(v10.mean()), v10, v01
+
+
+def _delong_se(v10, v01, key, caller) -> float:
+    """DeLong's standard error of the AUC; nan, with a warning, below two cases or controls."""
+    if v10.size < 2 or v01.size < 2:
+        where = f" in group {key}" if key else ""
+        warnings.warn(f"{caller}: {v10.size} case(s) and {v01.size} control(s){where}: DeLong's "
+                      "variance needs at least two of each, so the interval is undefined (nan).",
+                      UndefinedValueWarning, stacklevel=3)
+        return np.nan
+    var = np.var(v10, ddof=1) / v10.size + np.var(v01, ddof=1) / v01.size
+    return float(np.sqrt(var))
 
 
 def _split(frame, score, outcome, caller):
@@ -238,8 +252,7 @@ def roc_curve(data, score, outcome, *, by=None, conf_level=0.95) -> RocResult:
     for key, part in _groups(data, by, caller):
         cases, controls = _split(part, score, outcome, caller)
         auc, v10, v01 = delong_placements(cases, controls)
-        var = np.var(v10, ddof=1) / cases.size + np.var(v01, ddof=1) / controls.size
-        se = float(np.sqrt(var))
+        se = _delong_se(v10, v01, key, caller)
         rows.append((*key, cases.size, controls.size, auc, auc - z * se, auc + z * se, se))
         curve = _curve(cases, controls)
         for name, value in zip(by, key, strict=True):
@@ -308,9 +321,12 @@ def roc_test(data, score1, score2, outcome, *, conf_level=0.95) -> pd.DataFrame:
         parts.append(delong_placements(cases, controls))
     m, n = parts[0][1].size, parts[0][2].size
     aucs = np.array([p[0] for p in parts])
-    s10 = np.cov(np.vstack([parts[0][1], parts[1][1]]), ddof=1)
-    s01 = np.cov(np.vstack([parts[0][2], parts[1][2]]), ddof=1)
-    cov = s10 / m + s01 / n
+    if np.isnan(_delong_se(parts[0][1], parts[0][2], (), caller)):
+        cov = np.full((2, 2), np.nan)
+    else:
+        s10 = np.cov(np.vstack([parts[0][1], parts[1][1]]), ddof=1)
+        s01 = np.cov(np.vstack([parts[0][2], parts[1][2]]), ddof=1)
+        cov = s10 / m + s01 / n
     diff = aucs[0] - aucs[1]
     var_diff = cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]
     z = z_value(conf_level)
