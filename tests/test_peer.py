@@ -51,26 +51,26 @@ KNOWN_DISAGREEMENTS = {
         "R's binom.bayes did not converge for (190, 200) (the peer file's note); the HPD "
         "interval of Beta(190.5, 10.5) ends at 0.9763 (equal density, 95% mass: tested in "
         "tests/test_peer_rates_standardisation.py)",
+    # Agresti-Min: exact2x2's validation vignette (cran/exact2x2 vignettes/
+    # exact2x2Validation.Rnw, "Confidence Intervals on Odds Ratios with method='score'") states
+    # that uncondExact2x2(parmtype = "oddsratio", method = "score"), the same definition, matches
+    # the paper's intervals for neither tsmethod, and that it is not clear which is closer.
+    ("statsmodels_odds_ratio.csv", "Agresti-Min exact unconditional"):
+        "Fagerland et al. (2015) print StatXact's 'invert a two-sided test' (1.19 to 72 for "
+        "7/34 vs 1/34); Agresti and Min's definition (score statistic under the odds ratio, "
+        "p-value the supremum over the nuisance risk of P(T^2 >= t^2), one two-sided test "
+        "inverted) gives 1.18088 to 107.95, confirmed by an independent brute-force "
+        "computation (p 0.04716 at 1.18087, 0.05143 at 1.18089; 0.050002 at 107.95, 0.049998 "
+        "at 107.96) and exact (coverage >= 95% by enumeration); the same machinery "
+        "reproduces StatXact 11's two-one-sided interval recorded in exact2x2's "
+        "inst/slowTests/test_OddsRatioScore.R (7/12 vs 2/12: p 0.045, 1.040 to 103). "
+        "tests/test_agresti_min.py",
 }
 
 #: methods the peers offer that lems_epi does not (yet), with the reason
 NOT_OFFERED_ALLOWED = {
     "popEpi rate_ratio SE.method=TRUE interval": "a popEpi quirk (z times a variance), no "
                                                  "lems_epi counterpart (methods.csv)",
-    "Agresti-Min exact unconditional": "odds_ratio: the published values (Fagerland et al. "
-                                       "2015, 1.19 to 72 for 7/34 vs 1/34) come from StatXact's "
-                                       "'invert a two-sided test'. Agresti and Min's definition "
-                                       "(score statistic under the constraint, p = sup over the "
-                                       "nuisance risk in (0, 1) of P(T^2 >= t^2), one two-sided "
-                                       "test) gives 1.1806 to 107.95; with Berger-Boos "
-                                       "(gamma 1e-6) 1.23 to 106; mid-p 1.20 to 97; strict "
-                                       "inequality 1.18 to 89. The same machinery reproduces "
-                                       "StatXact 11's two-one-sided interval (2/12 vs 7/12: "
-                                       "1.040 to 103, p 0.045). exact2x2's uncondExact2x2 "
-                                       "implements this definition and its validation vignette "
-                                       "(exact2x2Validation.Rnw) states it matches neither "
-                                       "Agresti-Min's published intervals nor StatXact's "
-                                       "two-sided inversion; not built (not reproducible)",
 }
 
 #: peer files whose rows are this module's functions (comparisons, tables, survival, bias)
