@@ -152,7 +152,9 @@ def direct_limits(d, n, w, conf_level: float, method: str):
         lower, upper = _transformed_normal(rate, var, z, method[len("normal-"):])
     elif method == "normal-binomial":
         r = d / n
-        half = z * np.sqrt((w * w * r * (1.0 - r) / n).sum(axis=1))
+        var_b = (w * w * r * (1.0 - r) / n).sum(axis=1)
+        with np.errstate(invalid="ignore"):  # r > 1: nan, named by standardize_direct
+            half = z * np.sqrt(var_b)
         lower, upper = rate - half, rate + half
     else:  # normal
         half = z * np.sqrt(var)
