@@ -328,14 +328,14 @@ class UnconditionalScoreTest:
         end = np.where(count > 0, width - 1 - inside[:, ::-1].argmax(axis=1), width - 1)
         return start, end, (count > 0) & (end - start + 1 != count)
 
-    @classmethod
-    def _sum(cls, b1: np.ndarray, region: np.ndarray, b0: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _sum(b1: np.ndarray, region: tuple, b0: np.ndarray) -> np.ndarray:
         """Sum of b1[g, i] b0[g, j] over the extreme pairs (i, j), for every row g.
 
         A row whose non-extreme counts form one run adds the two binomial tails outside the
         run (cumulative sums, O(n) a row); other rows (rare) are summed directly.
         """
-        start, end, broken = cls._rows(region)
+        region, (start, end, broken) = region
         zero = np.zeros((b0.shape[0], 1))
         below = np.concatenate([zero, np.cumsum(b0, axis=1)], axis=1)  # P(X0 < k)
         above = np.concatenate([np.cumsum(b0[:, ::-1], axis=1)[:, ::-1], zero], axis=1)
@@ -346,7 +346,9 @@ class UnconditionalScoreTest:
 
     def tail(self, theta: float, p0, region=None) -> np.ndarray:
         """Probability of the extreme pairs at the unexposed risks ``p0``."""
-        region = self.extreme(theta) if region is None else region
+        if region is None:
+            region = self.extreme(theta)
+            region = (region, self._rows(region))
         p0 = np.asarray(p0, dtype=float)
         p1 = theta * p0 / (1.0 - p0 + theta * p0)
         return self._sum(self.pmf(1, p1), region, self.pmf(0, p0))
@@ -357,10 +359,11 @@ class UnconditionalScoreTest:
         if theta in self._cache:
             return self._cache[theta]
         region = self.extreme(theta)
+        region = (region, self._rows(region))
         g = self._grid
         p0 = np.concatenate([[0.0, 1.0], g, g / (theta - g * (theta - 1.0))])
         values = np.concatenate([
-            [float(region[0, 0]), float(region[-1, -1])],
+            [float(region[0][0, 0]), float(region[0][-1, -1])],
             self._sum(self.pmf(1, theta * g / (1.0 - g + theta * g)), region, self._fixed[0]),
             self._sum(self._fixed[1], region, self.pmf(0, p0[g.size + 2:]))])
         order = np.argsort(p0, kind="stable")
@@ -386,17 +389,18 @@ def _accepted_edge(accept, inside, outside, direction):
     """Bisect between an accepted and a rejected log odds ratio, then look further out.
 
     The p-value need not fall monotonically away from the estimate, so after each boundary is
-    found the odds ratios 2%, 5%, 10%, 20%, 50% and 100% further out are tried; an accepted one
-    restarts the search from there (the limit is the outermost boundary found).
+    found the odds ratios about 3%, 10%, 35% and 100% further out (0.03, 0.1, 0.3 and 0.7
+    further on the log scale) are tried; an accepted one restarts the search from there (the limit is
+    the outermost boundary found).
     """
     if not np.isfinite(outside):
         return outside
     for _ in range(20):
-        while abs(outside - inside) > 1e-9:
+        while abs(outside - inside) > 1e-8:
             middle = 0.5 * (inside + outside)
             inside, outside = (middle, outside) if accept(middle) else (inside, middle)
         further = [s for s in (outside + direction * step
-                               for step in (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)) if accept(s)]
+                               for step in (0.03, 0.1, 0.3, 0.7)) if accept(s)]
         if not further:
             break
         inside, outside = _bracket(accept, further[-1], direction)
@@ -427,7 +431,7 @@ def agresti_min_interval(x1: int, n1: int, x0: int, n0: int,
     :class:`UnconditionalScoreTest` p-value is at least ``1 - conf_level`` (0 when the
     exposed count is 0 or the unexposed count full, infinity in the mirror cases), and the
     test's p-value at an odds ratio of 1. The search starts from the score interval and
-    bisects on the log odds ratio to 1e-9. Cached per table.
+    bisects on the log odds ratio to 1e-8. Cached per table.
 
     Examples
     --------
