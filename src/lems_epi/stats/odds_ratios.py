@@ -390,8 +390,8 @@ def _accepted_edge(accept, inside, outside, direction):
 
     The p-value need not fall monotonically away from the estimate, so after each boundary is
     found the odds ratios about 3%, 10%, 35% and 100% further out (0.03, 0.1, 0.3 and 0.7
-    further on the log scale) are tried; an accepted one restarts the search from there (the limit is
-    the outermost boundary found).
+    further on the log scale) are tried; an accepted one restarts the search from there (the
+    limit is the outermost boundary found).
     """
     if not np.isfinite(outside):
         return outside
