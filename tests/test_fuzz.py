@@ -435,8 +435,12 @@ def run(spec: Spec, p: dict):
     return table, None, caught
 
 
+#: argument names the specs pass as literals (not in the parameter dict)
+LITERAL_ARGUMENTS = {"start", "end", "at", "followup", "data", "formula", "quantile", "times"}
+
+
 def names_in(p: dict) -> set[str]:
-    out = set(p)
+    out = set(p) | LITERAL_ARGUMENTS
     data = p.get("data")
     if isinstance(data, pd.DataFrame):
         out |= {str(c) for c in data.columns}
@@ -759,3 +763,21 @@ def test_normal_binomial_dsr_above_one_per_unit_has_no_numpy_warning():
     with pytest.warns(LemsEpiWarning, match="treats the rate as a proportion"):
         t = st.standardize_direct(data, weights={"a": 0.5, "b": 0.5}, method="normal-binomial")
     assert np.isnan(t["lower"].iloc[0])
+
+
+def test_log_rank_group_expecting_no_events_warns():
+    """A group whose persons leave before the first event: O/E 0/0 was nan without a word."""
+    data = pd.DataFrame({"t": [0.87, 0.23, 0.93, 62.18], "dead": [1, 0, 1, 1],
+                         "arm": ["a", "b", "a", "a"]})
+    with pytest.warns(LemsEpiWarning, match="expect no events"):
+        t = st.log_rank(data, duration="t", event="dead", by="arm").table
+    assert np.isnan(t["estimate"].iloc[1])
+
+
+def test_poisson_regression_that_cannot_be_fitted_names_the_cause():
+    """Person-time from 2e2 to 2e11: statsmodels' 'NaN, inf or invalid value detected in
+    weights' came through unnamed."""
+    data = pd.DataFrame({"x": [0, 1, 0, 1], "z": [0, 0, 1, 1], "cases": [1, 1, 4994, 603],
+                         "person_time": [193.6, 3014.8, 1.914742e11, 506.1]})
+    with pytest.raises(ValueError, match="'person_time'"):
+        st.poisson_regression(data, "cases ~ x + z")

@@ -112,7 +112,14 @@ def _fit(formula, data, family, offset, *, caller):
             raise ValueError(f"{caller}: could not build the model from formula {formula!r}: "
                              f"{err}. Check the column names and remove missing values.") \
                 from None
-        result = model.fit()
+        try:
+            with np.errstate(over="raise"):  # an overflowing fit fails with a named error
+                result = model.fit()
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as err:
+            raise ValueError(f"{caller}: the model could not be fitted ({err}). Person-time "
+                             "or counts spanning too many orders of magnitude (see "
+                             "'person_time'), or a term that predicts a count of 0 exactly, "
+                             "make the fit overflow; rescale or regroup the data.") from None
     converged = bool(getattr(result, "converged", True))
     if not converged or any(issubclass(w.category, _SmConvergenceWarning) for w in caught):
         warnings.warn(f"{caller}: the fit did not converge; estimates may be unreliable "

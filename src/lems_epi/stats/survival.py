@@ -476,6 +476,11 @@ def log_rank(data, *, duration, event, by, strata=None) -> LogRankResult:
     p_value = float(stats.chi2.sf(statistic, k - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = observed / expected
+    if (expected == 0).any():
+        warnings.warn(f"{caller}: groups {labels[expected == 0].to_dict('records')} expect no "
+                      "events (nobody at risk at any event time), so their observed/expected "
+                      "ratio is undefined (nan) or infinite.", UndefinedValueWarning,
+                      stacklevel=2)
     table = contract_frame(
         {"n": np.bincount(codes, minlength=k), "observed": observed.astype(np.int64),
          "expected": expected, "var_o_minus_e": np.diag(cov)}, groups=labels,
