@@ -781,3 +781,10 @@ def test_poisson_regression_that_cannot_be_fitted_names_the_cause():
                          "person_time": [193.6, 3014.8, 1.914742e11, 506.1]})
     with pytest.raises(ValueError, match="'person_time'"):
         st.poisson_regression(data, "cases ~ x + z")
+
+
+def test_diagnostic_infinite_limits_are_named():
+    """nndx's lower limit was -inf (Youden's interval contains 0) without a warning."""
+    with pytest.warns(LemsEpiWarning, match="nndx"):
+        t = st.diagnostic_test(399306, 15, 280823, 1, conf_level=0.999).table
+    assert t.set_index("measure").loc["nndx", "lower"] == -np.inf

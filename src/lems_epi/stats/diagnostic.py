@@ -230,6 +230,9 @@ def _ratio_measures(c, props, z):
 def _warn_undefined(table, caller):
     bad = table["estimate"].notna() & (table["lower"].isna() | table["upper"].isna())
     bad |= table["estimate"].isna()
+    # infinite too (1/0 for a likelihood ratio; nndx whose Youden interval contains 0 runs
+    # through infinity), never silently
+    bad |= ~np.isfinite(table[["estimate", "lower", "upper"]].to_numpy(float)).all(axis=1)
     if bad.any():
         rows = table.loc[bad]
         what = sorted(set(rows["measure"]))
