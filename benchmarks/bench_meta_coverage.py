@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from lems_epi.stats.meta_analysis import fit_one
+from lems_epi.stats.meta_pooling import fit_one
 
 METHODS = [("common", "z"), ("dl", "z"), ("dl", "knha"), ("pm", "z"), ("pm", "knha"),
            ("ml", "z"), ("reml", "z"), ("reml", "knha"), ("glmm", "z")]

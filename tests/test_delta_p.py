@@ -7,7 +7,6 @@ import pytest
 from numpy.testing import assert_allclose
 
 import lems_epi as le
-from lems_epi.evidence import evidence
 from lems_epi.screening import PRETEST_SETTINGS, TestCharacteristics, screening_characteristics
 from lems_epi.simulate.delta_p import (
     DELTA_P_ITEMS,
@@ -16,6 +15,7 @@ from lems_epi.simulate.delta_p import (
     delta_p_score,
     simulate_delta_p,
 )
+from lems_epi.sources import evidence
 
 SOURCES = ("titulaer2011", "maddison2020")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lems_epi.evidence import (
+from lems_epi.sources import (
     EVIDENCE_COLUMNS,
     PARAMETERS,
     READINGS,

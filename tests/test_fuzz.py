@@ -648,12 +648,21 @@ def test_every_public_estimator_is_fuzzed():
 # ------------------------------------------------------------- defects the fuzz found
 
 def test_public_function_not_shadowed_by_its_module():
-    """``stats.rates`` stayed the module once ``lems_epi.stats.rates`` was imported."""
+    """``stats.rates`` became the module ``lems_epi.stats.rates`` once that was imported (the
+    import system sets a loaded submodule as an attribute of its package, over the lazily
+    loaded function of the same name). No lazy package may hold a submodule named like one of
+    its public names: the modules are now rate_tables, meta_pooling and relative_survival."""
     import importlib
+    import pkgutil
 
+    import lems_epi
+
+    for package in (lems_epi, st):
+        submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+        clash = sorted(set(package._LAZY) & submodules)
+        assert not clash, f"{package.__name__}: public names shadowed by submodules: {clash}"
     for name in ("rates", "meta_analysis", "net_survival"):
-        importlib.import_module(f"lems_epi.stats.{name}")
-        assert callable(getattr(st, name)), name
+        importlib.import_module(st._LAZY[name])
         assert getattr(st, name).__name__ == name
 
 

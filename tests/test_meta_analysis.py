@@ -1,4 +1,4 @@
-"""Tests of lems_epi.stats.meta_analysis against metafor 3.8 and by simulation.
+"""Tests of lems_epi.stats.meta_pooling against metafor 3.8 and by simulation.
 
 Known values: tests/data/meta_rates_*.csv and meta_props_*.csv, copied from
 shared/reference (README "Meta-analysis of rates and proportions"), computed with
@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from lems_epi.stats.contract import check_contract
-from lems_epi.stats.meta_analysis import fit_one, leave_one_out, meta_analysis
+from lems_epi.stats.meta_pooling import fit_one, leave_one_out, meta_analysis
 
 DATA = Path(__file__).parent / "data"
 MEASURES = {"IRLN": "log-rate", "PLO": "logit", "PFT": "freeman-tukey", "PR": "raw"}

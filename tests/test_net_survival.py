@@ -1,4 +1,4 @@
-"""Tests of relative and net survival (lems_epi.stats.net_survival).
+"""Tests of relative and net survival (lems_epi.stats.relative_survival).
 
 Known values: tests/data/relative_survival_*.csv, written by R 4.2 with relsurv 2.2-9 and
 survival 3.5-3 (../shared/reference/README.md, "Relative survival"):
@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 
 from lems_epi.stats.contract import check_contract
-from lems_epi.stats.net_survival import ICSS1, net_survival
 from lems_epi.stats.population_hazard import DAYS_PER_YEAR, as_rate_table
+from lems_epi.stats.relative_survival import ICSS1, net_survival
 
 DATA = Path(__file__).parent / "data"
 

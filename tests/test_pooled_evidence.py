@@ -1,4 +1,4 @@
-"""Tests of lems_epi.evidence.pooled: the evidence table's counts pooled per parameter."""
+"""Tests of lems_epi.sources.pooled: the evidence table's counts pooled per parameter."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 import lems_epi as le
-import lems_epi.evidence as evidence_package
-from lems_epi.evidence import evidence, read_evidence
-from lems_epi.evidence.pooled import pooled_evidence, pooled_scenario
-from lems_epi.evidence.table import validate_evidence
+import lems_epi.sources as evidence_package
+from lems_epi.sources import evidence, read_evidence
+from lems_epi.sources.pooled import pooled_evidence, pooled_scenario
+from lems_epi.sources.table import validate_evidence
 from lems_epi.stats.contract import check_contract
-from lems_epi.stats.meta_analysis import meta_analysis
+from lems_epi.stats.meta_pooling import meta_analysis
 
 
 @pytest.fixture(scope="module")

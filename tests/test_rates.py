@@ -1,4 +1,4 @@
-"""Tests of lems_epi.stats.rates: R reference values, aggregation invariants, bad input."""
+"""Tests of lems_epi.stats.rate_tables: R reference values, aggregation invariants, bad input."""
 
 import numpy as np
 import pandas as pd

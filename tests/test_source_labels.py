@@ -5,7 +5,7 @@ import re
 import pytest
 
 import lems_epi as le
-from lems_epi.evidence import SEED_IDS, source_label, source_labels
+from lems_epi.sources import SEED_IDS, source_label, source_labels
 
 SEED_NAME = re.compile(r"\d{3}_[0-9a-f]{16}")
 

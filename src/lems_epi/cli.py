@@ -83,7 +83,7 @@ def _notes(notes, fmt: str) -> None:
 
 # ---------------------------------------------------------------------------- sub-commands
 def _cmd_evidence(args) -> int:
-    from lems_epi.evidence import conflicts, evidence
+    from lems_epi.sources import conflicts, evidence
 
     if args.conflicts:
         frame = conflicts()
@@ -98,7 +98,7 @@ def _cmd_evidence(args) -> int:
                                    f"choose from {', '.join(frame.columns)}.")
             frame = frame[wanted]
     if args.format == "text":  # people read text: sources by their labels, not file names
-        from lems_epi.evidence import with_source_labels
+        from lems_epi.sources import with_source_labels
 
         frame = with_source_labels(frame)
     print(_table(frame, args.format))

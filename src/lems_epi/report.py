@@ -178,8 +178,8 @@ class _Builder:
 
 # ---------------------------------------------------------------------------- sections
 def _sources(b: _Builder) -> None:
-    from lems_epi.evidence import conflicts, evidence, source_label, with_source_labels
     from lems_epi.plots import forest_plot
+    from lems_epi.sources import conflicts, evidence, source_label, with_source_labels
 
     sec = b.section("sources", "1. The sources and where they conflict")
     ev = evidence()
@@ -229,8 +229,8 @@ def _sources(b: _Builder) -> None:
 
 def _pooled_sources(b: _Builder, sec: _Section) -> None:
     """Section 1: what the studies together support (meta-analysis of the counts)."""
-    from lems_epi.evidence import with_source_labels
-    from lems_epi.evidence.pooled import pooled_evidence
+    from lems_epi.sources import with_source_labels
+    from lems_epi.sources.pooled import pooled_evidence
 
     pooled = pooled_evidence()
     t = pooled.table
@@ -271,9 +271,9 @@ def _evidence_labels(rows: pd.DataFrame, source_label) -> list[str]:
 
 
 def _scenario(b: _Builder, scenario, population) -> None:
-    from lems_epi.evidence import label_sources, with_source_labels
     from lems_epi.model import calibration_report
     from lems_epi.model.evidence_check import departures
+    from lems_epi.sources import label_sources, with_source_labels
 
     sec = b.section("scenario", "2. The scenario and its calibration")
     b.text(sec, f"Scenario '{scenario.name}': {scenario.description}")
@@ -297,9 +297,9 @@ def _scenario(b: _Builder, scenario, population) -> None:
 
 def _pooled_scenario_part(b: _Builder, sec: _Section, scenario) -> None:
     """Section 2: this scenario beside the ``pooled`` one, and the pooled one's calibration."""
-    from lems_epi.evidence.pooled import pooled_evidence
     from lems_epi.model import calibration_report
     from lems_epi.scenario import Scenario
+    from lems_epi.sources.pooled import pooled_evidence
 
     pooled = Scenario.named("pooled")
     t = pooled_evidence().table.set_index("parameter")
@@ -351,7 +351,7 @@ def _simulated(b: _Builder, scenario, population, rng) -> pd.DataFrame:
     from lems_epi.plots import age_pyramid, forest_plot
     from lems_epi.simulate.counts import simulate_counts
     from lems_epi.stats.intervals import poisson_ci
-    from lems_epi.stats.rates import rates
+    from lems_epi.stats.rate_tables import rates
 
     sec = b.section("simulated", "3. Simulated cases and prevalence by age, sex and smoking")
     sim = simulate_counts(scenario, population=population, rng=rng)
@@ -461,8 +461,8 @@ def _standardised(b: _Builder, scenario, rng, drawn: dict, target) -> None:
 
 def _sensitivity(b: _Builder, scenario, target, rng) -> None:
     from lems_epi import sensitivity as sa
-    from lems_epi.evidence import label_sources
     from lems_epi.plots.sensitivity import sobol_plot, tornado_plot
+    from lems_epi.sources import label_sources
 
     sec = b.section("sensitivity", "5. Which disagreement matters for which conclusion")
     for output in SENSITIVITY_OUTPUTS:

@@ -17,7 +17,7 @@ A :class:`Scenario` is immutable. Each parameter records the evidence rows it re
     both constants; a test checks that the stored values equal the solver's).
 ``pooled``
     The literature scenario with prevalence, paraneoplastic and SCLC shares pooled from the
-    evidence table's counts by meta-analysis (:mod:`lems_epi.evidence.pooled`).
+    evidence table's counts by meta-analysis (:mod:`lems_epi.sources.pooled`).
 
 Every named scenario is registered here, explicitly, so :meth:`Scenario.named` never depends on
 which other modules happen to be imported; :func:`register_scenario` adds the user's own.
@@ -710,8 +710,8 @@ register_scenario("literature", _literature, "published figures")
 
 
 def _pooled() -> Scenario:
-    # built from the evidence table's counts by meta-analysis (lems_epi.evidence.pooled)
-    from lems_epi.evidence.pooled import pooled_scenario
+    # built from the evidence table's counts by meta-analysis (lems_epi.sources.pooled)
+    from lems_epi.sources.pooled import pooled_scenario
 
     return pooled_scenario(Scenario.named("literature"))
 

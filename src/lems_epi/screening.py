@@ -152,7 +152,7 @@ class TestCharacteristics:
 
 
 def _evidence_values(ids) -> dict[str, float]:
-    from lems_epi.evidence import evidence
+    from lems_epi.sources import evidence
 
     table = evidence().set_index("evidence_id")
     return {key: float(table.loc[eid, "value"]) for key, eid in ids.items()}

@@ -210,7 +210,7 @@ def check_scenario(scenario, *, population=None, unstated: str = "incident") -> 
     >>> round(float(row["scenario"]), 2), row["status"]
     (0.94, 'outside every source')
     """
-    from lems_epi.evidence import evidence, source_labels
+    from lems_epi.sources import evidence, source_labels
 
     if unstated not in ("incident", "prevalent"):
         raise ValueError(f"check_scenario: 'unstated' must be 'incident' or 'prevalent', got "

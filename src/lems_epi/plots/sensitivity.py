@@ -58,7 +58,7 @@ def tornado_plot(table, *, title=None) -> go.Figure:
         raise ValueError("tornado_plot: 'output_base' differs between rows; a tornado needs "
                          "one base case (one one_way() result).")
     centre = float(base[0])
-    from lems_epi.evidence.labels import label_sources
+    from lems_epi.sources.labels import label_sources
 
     order = table.iloc[::-1]  # plotly draws the first category at the bottom
     # sources by their human labels ("Wirtz 2003, South Holland"), never by file names or ids

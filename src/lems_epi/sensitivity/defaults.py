@@ -1,7 +1,7 @@
 """Default inputs of the sensitivity analysis, read from the evidence table.
 
 Each scenario parameter that the sources disagree on takes its values, range and distribution
-from the rows of :func:`lems_epi.evidence.evidence` listed below. A range compares like with
+from the rows of :func:`lems_epi.sources.evidence` listed below. A range compares like with
 like: it runs between **estimates of the parameter it varies**, and every row of the evidence
 table on that parameter is either used or left out with its reason
 (:func:`evidence_listing` prints both; :func:`evidence_ranges` names them in its ``used`` and
@@ -167,7 +167,7 @@ def _smoker_parameters(name: str, source_param: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _listing() -> pd.DataFrame:
     """Every evidence row on each parameter, used or left out with the reason."""
-    from lems_epi.evidence import evidence
+    from lems_epi.sources import evidence
 
     ev = evidence()
     cap = ev.loc[ev["evidence_id"] == "assumption-smoker-share-sclc-cap", "value"]
@@ -215,7 +215,7 @@ def evidence_listing(parameters=None) -> pd.DataFrame:
     >>> bool(t.loc["lit-wirtz2003-prevalence", "used"])
     True
     """
-    from lems_epi.evidence import source_labels
+    from lems_epi.sources import source_labels
 
     names = _check_parameters(parameters, caller="evidence_listing")
     out = _listing()

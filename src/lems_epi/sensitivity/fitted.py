@@ -4,7 +4,7 @@ The default distributions of :func:`lems_epi.sensitivity.probabilistic` and
 :func:`lems_epi.sensitivity.sobol` spread each parameter between the lowest and the highest
 source (:func:`lems_epi.sensitivity.default_distributions`): a lay page's figure weighs as much
 as a nationwide survey. :func:`fitted_distributions` instead fits, for each parameter that
-:func:`lems_epi.evidence.pooled.pooled_evidence` pools, a distribution whose median is the
+:func:`lems_epi.sources.pooled.pooled_evidence` pools, a distribution whose median is the
 pooled estimate and whose central 95% is the pooled *prediction* interval (where the value of a
 new population is expected to fall: the uncertainty of the mean plus the between-study spread):
 
@@ -84,7 +84,7 @@ def fitted_table(*, kind: str = "logit-normal", pooled=None) -> pd.DataFrame:
     kind : {"logit-normal", "beta"}, default "logit-normal"
         Shape for the shares (the prevalence is always log-normal).
     pooled : PooledEvidence, optional
-        The pooled evidence (default :func:`lems_epi.evidence.pooled.pooled_evidence`).
+        The pooled evidence (default :func:`lems_epi.sources.pooled.pooled_evidence`).
 
     Returns
     -------
@@ -101,7 +101,7 @@ def fitted_table(*, kind: str = "logit-normal", pooled=None) -> pd.DataFrame:
     """
     check_method(kind, ("logit-normal", "beta"), caller="fitted_table", name="kind")
     if pooled is None:
-        from lems_epi.evidence.pooled import pooled_evidence
+        from lems_epi.sources.pooled import pooled_evidence
 
         pooled = pooled_evidence()
     t = pooled.table.set_index("parameter")
@@ -136,7 +136,7 @@ def fitted_distributions(kind: str = "logit-normal", *, parameters=None, pooled=
     parameters : list of str, optional
         Subset of :data:`FITTED_PARAMETERS` (default: all that are pooled).
     pooled : PooledEvidence, optional
-        The pooled evidence (default :func:`lems_epi.evidence.pooled.pooled_evidence`).
+        The pooled evidence (default :func:`lems_epi.sources.pooled.pooled_evidence`).
 
     Returns
     -------

@@ -172,7 +172,7 @@ def fitted_vs_ranges(outputs=("expected_cases", "expected_sclc_cases"), *, n=200
     kind : {"logit-normal", "beta"}, default "logit-normal"
         Shape fitted to the shares.
     pooled : PooledEvidence, optional
-        The pooled evidence (default :func:`lems_epi.evidence.pooled.pooled_evidence`).
+        The pooled evidence (default :func:`lems_epi.sources.pooled.pooled_evidence`).
     base : Scenario or str, optional
         Scenario supplying the parameters not drawn (default ``"seed-base"``).
     population : str or pandas.DataFrame, default DEFAULT_POPULATION

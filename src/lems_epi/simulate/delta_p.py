@@ -95,7 +95,7 @@ def delta_p_calibration(source: str) -> tuple[np.ndarray, float]:
     >>> p.tolist(), share
     ([0.0, 0.026, 0.178, 0.639, 0.935, 0.966, 1.0], 0.54)
     """
-    from lems_epi.evidence import evidence
+    from lems_epi.sources import evidence
 
     if source not in _CALIBRATION_IDS:
         raise ValueError(f"delta_p_calibration: unknown source {source!r}; choose one of "

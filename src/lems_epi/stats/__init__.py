@@ -20,8 +20,6 @@ True
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 #: public name -> module that defines it (add new public names here)
 _LAZY: dict[str, str] = {
@@ -45,10 +43,10 @@ _LAZY: dict[str, str] = {
     "period_prevalence": "lems_epi.stats.prevalence",
     "point_prevalence": "lems_epi.stats.prevalence",
     "prevalence_incidence_duration": "lems_epi.stats.prevalence",
-    "rates": "lems_epi.stats.rates",
-    "meta_analysis": "lems_epi.stats.meta_analysis",
-    "MetaAnalysisResult": "lems_epi.stats.meta_analysis",
-    "leave_one_out": "lems_epi.stats.meta_analysis",
+    "rates": "lems_epi.stats.rate_tables",
+    "meta_analysis": "lems_epi.stats.meta_pooling",
+    "MetaAnalysisResult": "lems_epi.stats.meta_pooling",
+    "leave_one_out": "lems_epi.stats.meta_pooling",
     "PoissonRegressionResult": "lems_epi.stats.regression",
     "poisson_regression": "lems_epi.stats.regression",
     "smr": "lems_epi.stats.standardize",
@@ -62,9 +60,9 @@ _LAZY: dict[str, str] = {
     "LogRankResult": "lems_epi.stats.survival",
     "survival_quantile": "lems_epi.stats.survival",
     "median_survival": "lems_epi.stats.survival",
-    "NetSurvivalResult": "lems_epi.stats.net_survival",
-    "icss_weights": "lems_epi.stats.net_survival",
-    "net_survival": "lems_epi.stats.net_survival",
+    "NetSurvivalResult": "lems_epi.stats.relative_survival",
+    "icss_weights": "lems_epi.stats.relative_survival",
+    "net_survival": "lems_epi.stats.relative_survival",
     "TwoByTwoResult": "lems_epi.stats.tables",
     "two_by_two": "lems_epi.stats.tables",
     "DiagnosticTestResult": "lems_epi.stats.diagnostic",
@@ -97,20 +95,3 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
-
-
-class _StatsModule(types.ModuleType):
-    """The package module, keeping its public functions in place.
-
-    A public function whose module has the same name (``rates``, ``meta_analysis``,
-    ``net_survival``) is not replaced by that module when the module is imported.
-    """
-
-    def __setattr__(self, name, value):
-        if (isinstance(value, types.ModuleType) and _LAZY.get(name) == value.__name__
-                and hasattr(value, name)):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _StatsModule

@@ -1,6 +1,6 @@
 r"""Effect sizes of single-group studies and the inverse-variance meta-analysis model.
 
-The building blocks of :func:`lems_epi.stats.meta_analysis.meta_analysis` for every method but
+The building blocks of :func:`lems_epi.stats.meta_pooling.meta_analysis` for every method but
 the GLMM: each study's estimate ``yi`` on the analysis scale with its sampling variance ``vi``
 (:func:`effect_sizes`), the between-study variance :math:`\tau^2` by the common-effect,
 DerSimonian-Laird, Paule-Mandel, maximum-likelihood and restricted maximum-likelihood

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from lems_epi.stats.meta_analysis import meta_analysis
+>>> from lems_epi.stats.meta_pooling import meta_analysis
 >>> r = meta_analysis(events=[54, 21, 44], n=[100, 50, 87], measure="logit", method="dl",
 ...                   study=["A", "B", "C"])
 >>> fig = forest_figure(r)
@@ -74,7 +74,7 @@ def _trace(go, rows, kind, **marker):
 
 
 def forest_figure(result, *, context=None, title=None, log_x=None, x_title=None):
-    """Draw the forest plot of a :class:`~lems_epi.stats.meta_analysis.MetaAnalysisResult`.
+    """Draw the forest plot of a :class:`~lems_epi.stats.meta_pooling.MetaAnalysisResult`.
 
     Study squares are sized by weight; the pooled estimate is a diamond with its confidence
     interval; the prediction interval is a dashed line on its own row; ``context`` rows

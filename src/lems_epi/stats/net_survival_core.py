@@ -1,6 +1,6 @@
 r"""Arithmetic of relative and net survival for one group (arrays in, arrays out).
 
-The public function is :func:`lems_epi.stats.net_survival.net_survival`; this module holds the
+The public function is :func:`lems_epi.stats.relative_survival.net_survival`; this module holds the
 estimators on plain arrays. Times are in years since diagnosis, hazards per person-year.
 
 Sums over persons of functions of their cumulative population hazard ``Lambda_i(t)`` are the

@@ -47,7 +47,7 @@ from lems_epi.stats.intervals import (
     finish,
     read_inputs,
 )
-from lems_epi.stats.rates import _aggregate
+from lems_epi.stats.rate_tables import _aggregate
 
 __all__ = ["DIRECT_METHODS", "DIRECT_ALIASES", "DIRECT_METHOD_NOTES", "smr",
            "standardize_direct", "standardize_indirect"]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from lems_epi._validation import check_positive_number
-from lems_epi.evidence.table import PARAMETERS, evidence, validate_evidence
+from lems_epi.sources.table import PARAMETERS, evidence, validate_evidence
 
 __all__ = ["CONFLICT_COLUMNS", "READINGS", "conflicts"]
 
@@ -173,7 +173,7 @@ def conflicts(*, rtol: float = 0.05, data: pd.DataFrame | None = None) -> pd.Dat
         Relative tolerance within which two figures count as agreeing.
     data : pandas.DataFrame, optional
         An evidence table to read instead of the shipped one (validated with
-        :func:`~lems_epi.evidence.validate_evidence`, without requiring the seeds).
+        :func:`~lems_epi.sources.validate_evidence`, without requiring the seeds).
 
     Returns
     -------
@@ -183,7 +183,7 @@ def conflicts(*, rtol: float = 0.05, data: pd.DataFrame | None = None) -> pd.Dat
         joined by ``"; "``, that state them), ``n_sources`` (distinct sources with a figure),
         ``sources`` (every ``source_id: figure``, joined by ``"; "``) and ``reading`` (one
         sentence on the disagreement). Rows follow the order of
-        :data:`~lems_epi.evidence.PARAMETERS`.
+        :data:`~lems_epi.sources.PARAMETERS`.
 
     Raises
     ------

@@ -26,22 +26,20 @@ rows stand side by side and :func:`conflicts` lists the spread per parameter wit
 that reads it. :func:`source_label` gives each source the label readers see ("Wirtz 2003,
 South Holland", "Seed 004 · DiseaseMaps.org (2026)").
 
-Import names from this package with ``from lems_epi.evidence import ...``: the top-level
-``lems_epi.evidence`` is the function :func:`evidence`, which shadows the package attribute.
+The package is ``lems_epi.sources``; the names users reach for (:func:`evidence`,
+:func:`conflicts`, :func:`source_label`, :func:`pooled_evidence`) are also at the top level.
 """
 
-import sys
-import types
 
-from lems_epi.evidence.conflicts import CONFLICT_COLUMNS, READINGS, conflicts
-from lems_epi.evidence.labels import (
+from lems_epi.sources.conflicts import CONFLICT_COLUMNS, READINGS, conflicts
+from lems_epi.sources.labels import (
     SOURCE_LABELS,
     label_sources,
     source_label,
     source_labels,
     with_source_labels,
 )
-from lems_epi.evidence.table import (
+from lems_epi.sources.table import (
     AGE_PROFILE_READINGS,
     COUNT_COLUMNS,
     DENOMINATOR_UNITS,
@@ -82,18 +80,3 @@ __all__ = [
     "validate_evidence",
     "with_source_labels",
 ]
-
-
-class _CallableModule(types.ModuleType):
-    """The evidence package, callable as :func:`evidence`.
-
-    ``lems_epi.evidence`` is meant to be the function; but once any module has imported this
-    package, Python sets the package as the attribute ``lems_epi.evidence``, hiding the function.
-    Calling the package calls the function, so ``le.evidence(...)`` works either way.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return evidence(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

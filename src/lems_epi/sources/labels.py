@@ -94,7 +94,7 @@ def _from_source_text(source_id: str, source: str | None) -> str:
 
 
 def _lookup_table() -> pd.DataFrame:
-    from lems_epi.evidence.table import evidence
+    from lems_epi.sources.table import evidence
 
     return evidence()[["evidence_id", "source_id", "source"]]
 
@@ -119,7 +119,7 @@ def source_label(key, *, table: pd.DataFrame | None = None) -> str:
 
     Examples
     --------
-    >>> from lems_epi.evidence import source_label
+    >>> from lems_epi.sources import source_label
     >>> source_label("004_113001bf63506033")
     'Seed 004 · DiseaseMaps.org (2026)'
     >>> source_label("lit-wirtz2003-prevalence")
@@ -161,7 +161,7 @@ def source_labels(keys, *, table: pd.DataFrame | None = None) -> list[str]:
 
     Examples
     --------
-    >>> from lems_epi.evidence import source_labels
+    >>> from lems_epi.sources import source_labels
     >>> source_labels(["wirtz2003", "orphanet"])
     ['Wirtz 2003, South Holland', 'Orphanet prevalence class']
     """
@@ -196,7 +196,7 @@ def label_sources(text, *, table: pd.DataFrame | None = None) -> str:
 
     Examples
     --------
-    >>> from lems_epi.evidence import label_sources
+    >>> from lems_epi.sources import label_sources
     >>> label_sources("lit-wirtz2003-prevalence; orphanet (band)")
     'Wirtz 2003, South Holland; Orphanet prevalence class (band)'
     """
@@ -231,7 +231,7 @@ def with_source_labels(frame: pd.DataFrame, columns=SOURCE_COLUMNS) -> pd.DataFr
     Examples
     --------
     >>> import pandas as pd
-    >>> from lems_epi.evidence import with_source_labels
+    >>> from lems_epi.sources import with_source_labels
     >>> with_source_labels(pd.DataFrame({"source_id": ["wirtz2003"]}))["source_id"].tolist()
     ['Wirtz 2003, South Holland']
     """

@@ -332,7 +332,7 @@ def _check_sources(table: pd.DataFrame) -> None:
     bad = (table["unit"] != expected_unit).to_numpy()
     if bad.any():
         _fail("unit does not match the parameter's unit", bad, table,
-              "see lems_epi.evidence.PARAMETERS for each parameter's unit.")
+              "see lems_epi.sources.PARAMETERS for each parameter's unit.")
 
 
 def _check_numbers(table: pd.DataFrame) -> None:
@@ -478,7 +478,7 @@ def read_evidence(path=None, *, require_seeds: bool = True) -> pd.DataFrame:
     if path is None:
         parts = []
         for name in SHIPPED_FILES:
-            source = resources.files("lems_epi.evidence").joinpath(name)
+            source = resources.files("lems_epi.sources").joinpath(name)
             with source.open("r", encoding="utf-8") as handle:
                 parts.append(pd.read_csv(handle, dtype=str, keep_default_na=False))
         raw = pd.concat(parts, ignore_index=True)

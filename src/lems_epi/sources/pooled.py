@@ -1,11 +1,11 @@
 """What the studies together support: every parameter with counts, pooled by meta-analysis.
 
 :func:`pooled_evidence` reads the evidence table's study data (``events`` over
-``denominator``, see :data:`lems_epi.evidence.COUNT_COLUMNS`), keeps the rows whose design is a
+``denominator``, see :data:`lems_epi.sources.COUNT_COLUMNS`), keeps the rows whose design is a
 study (population-based or clinical series; reviews, lay pages, classification bands, model
 estimates and assumptions are context, never data), keeps one row per overlapping cohort
 (``cohort_group``: the largest), and pools every parameter that has at least two studies left
-with :func:`lems_epi.stats.meta_analysis.meta_analysis`. :func:`pooled_scenario` builds the
+with :func:`lems_epi.stats.meta_pooling.meta_analysis`. :func:`pooled_scenario` builds the
 named scenario ``pooled`` from the result.
 """
 
@@ -19,10 +19,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from lems_epi.evidence.labels import source_labels
-from lems_epi.evidence.table import evidence
+from lems_epi.sources.labels import source_labels
+from lems_epi.sources.table import evidence
 from lems_epi.stats.contract import AnalysisResult, Summary, stack_measures
-from lems_epi.stats.meta_analysis import MetaAnalysisResult, meta_analysis
+from lems_epi.stats.meta_pooling import MetaAnalysisResult, meta_analysis
 
 __all__ = ["POOLING_DESIGNS", "PooledEvidence", "pooled_evidence", "pooled_scenario"]
 
@@ -93,7 +93,7 @@ class PooledEvidence(AnalysisResult):
         per`` (and the test), then ``pi_lower, pi_upper`` (prediction interval), ``k``,
         ``tau2``, ``i2``, ``studies`` (evidence ids used) and ``left_out`` (ids with reasons).
     analyses : mapping
-        Parameter -> :class:`~lems_epi.stats.meta_analysis.MetaAnalysisResult`.
+        Parameter -> :class:`~lems_epi.stats.meta_pooling.MetaAnalysisResult`.
     left_out_rows : pandas.DataFrame
         Every row of a pooled parameter that was not used, with the reason.
     context : mapping
@@ -201,7 +201,7 @@ def pooled_evidence(*, method: str = "glmm", test: str = "z", designs=POOLING_DE
     Parameters
     ----------
     method : str, default "glmm"
-        Meta-analysis method (see :func:`lems_epi.stats.meta_analysis.meta_analysis`). The
+        Meta-analysis method (see :func:`lems_epi.stats.meta_pooling.meta_analysis`). The
         default, the Poisson-normal / binomial-normal GLMM, is the model for the small counts
         of LEMS studies (4 to 81 events).
     test : {"z", "knha"}, default "z"
