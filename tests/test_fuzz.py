@@ -484,6 +484,9 @@ def documented_non_finite(table: pd.DataFrame) -> np.ndarray:
     # number_needed_to_treat: a disjoint interval runs through infinity (flag `disjoint`)
     if "disjoint" in table:
         out[table["disjoint"].to_numpy(bool), 1:] = True
+    # two_by_two with strata: strata with a zero cell are flagged in `zero_cell`
+    if "zero_cell" in table:
+        out[table["zero_cell"].to_numpy(bool)] = True
     return out
 
 
@@ -593,7 +596,6 @@ KNOWN_VALID = {
                           "from the beta with the shifted mean, so where one stratum has tiny "
                           "person-time the lower limit exceeds the DSR (e.g. 61 vs 1.47 per "
                           "1e5); faithful to dsrTest, off the contract",
-    "two_by_two": "zero-cell warnings of the measures are silenced: inf/nan without a word",
     "mantel_haenszel": "method='exact' on a large stratum: the convolution underflows at the "
                        "observed sum, scipy 'function value is NaN' error",
 }

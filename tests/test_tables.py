@@ -1,5 +1,6 @@
 """Tests of lems_epi.stats.tables.two_by_two: counting, strata, round trips, bad input."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 
 import lems_epi as le
+from lems_epi.exceptions import ZeroCellWarning
 
 DATA = Path(__file__).parent / "data"
 
@@ -53,11 +55,23 @@ def test_value_pairs_and_lists():
         "sex": ["m", "f", "m", "f", "m", "f"]})
     t = le.two_by_two(persons, ("smoking", "current"), ("status", "case")).counts
     assert t.iloc[0].tolist() == [1, 1, 2, 2]
-    t = le.two_by_two(persons, ("smoking", ["current", "former"]), ("status", "case"),
-                      strata=["sex"]).counts
+    res = le.two_by_two(persons, ("smoking", ["current", "former"]), ("status", "case"),
+                        strata=["sex"])
+    assert res.table["zero_cell"].all()  # strata with a zero cell are flagged, not warned
+    t = res.counts
     assert t["sex"].tolist() == ["f", "m"]
     assert t[["a", "b", "c", "d"]].to_numpy().tolist() == [[0, 2, 0, 1], [2, 0, 1, 0]]
     assert (t[["a", "b", "c", "d"]].dtypes == np.int64).all()
+
+
+def _two_by_two_of(a, b, c, d):
+    """two_by_two of four numbers; a table with a zero cell (T4, T5) must say so."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = le.two_by_two(a, b, c, d)
+    warned = any(issubclass(w.category, ZeroCellWarning) for w in caught)
+    assert warned == (0 in (a, b, c, d)), (a, b, c, d, [str(w.message) for w in caught])
+    return res
 
 
 def test_bad_input():
@@ -102,7 +116,7 @@ def test_four_numbers_tests_against_r(more):
     absolute (T1's chi-square p underflows to 0 in R and here).
     """
     for row in more.itertuples():
-        res = le.two_by_two(row.a, row.b, row.c, row.d)
+        res = _two_by_two_of(row.a, row.b, row.c, row.d)
         t = res.tests.set_index("test")
         assert t.loc["pearson-chi-square", "statistic"] == pytest.approx(row.chisq_stat,
                                                                          rel=1e-8)
@@ -125,7 +139,7 @@ def test_four_numbers_measures_against_r(more):
     here); estimates where R gives NA (infinite ratios) are skipped.
     """
     for _, row in more.iterrows():
-        tab = le.two_by_two(row["a"], row["b"], row["c"], row["d"]).table.set_index("measure")
+        tab = _two_by_two_of(row["a"], row["b"], row["c"], row["d"]).table.set_index("measure")
         for measure, est, lo, hi in (("risk_ratio", "rr", "rr_wald_lower", "rr_wald_upper"),
                                      ("odds_ratio", "or", "or_wald_lower", "or_wald_upper"),
                                      ("risk_difference", "rd", "rd_wald_lower",

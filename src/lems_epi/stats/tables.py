@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lems_epi._validation import as_column_list, as_count_array
+from lems_epi._validation import as_column_list, as_count_array, describe_rows
 from lems_epi.stats.contract import AnalysisResult, Summary, stack_measures
 from lems_epi.stats.tabulate import CELLS as _CELLS
 from lems_epi.stats.tabulate import count_cells
@@ -105,6 +105,7 @@ def _measures(cells: pd.DataFrame, strata: list, conf_level: float) -> pd.DataFr
     from lems_epi.stats.risk_comparison import attributable_fraction, risk_difference, risk_ratio
 
     counts = cells[list(_CELLS)].to_numpy()
+    bad = (counts == 0).any(axis=1)
     valid = (counts[:, 0] + counts[:, 1] > 0) & (counts[:, 2] + counts[:, 3] > 0)
     args = [counts[valid, i] for i in range(4)]
     n = len(cells)
@@ -117,13 +118,24 @@ def _measures(cells: pd.DataFrame, strata: list, conf_level: float) -> pd.DataFr
                 out[col] = frame[col].iloc[0]
         for i, k in enumerate(_CELLS):
             out[k] = counts[:, i]
+        if strata:
+            out["zero_cell"] = bad
         return out.assign(_row=np.arange(n))
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ZeroCellWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ZeroCellWarning)
         parts = [f(*args, conf_level=conf_level) for f in (risk_ratio, odds_ratio,
                                                           risk_difference)]
         af = attributable_fraction(*args, conf_level=conf_level)
+    zero = [str(w.message).split(":", 1)[0] for w in caught
+            if issubclass(w.category, ZeroCellWarning)]
+    # inf/nan never without a word: a single table warns; stratified tables (often built only
+    # for their counts, with zero cells in sparse strata) flag those strata in `zero_cell`
+    if zero and not strata:
+        warnings.warn(f"two_by_two: zero cells at {describe_rows(bad, cells.index)} make "
+                      f"{', '.join(sorted(set(zero)))} infinite or undefined there (inf or nan "
+                      "in .table); see .counts, or call those functions with an exact method "
+                      "or correction=0.5.", ZeroCellWarning, stacklevel=3)
     parts += [af.iloc[i::2].reset_index(drop=True) for i in range(2)]
     groups = cells[strata].reset_index(drop=True)
     frames = [pd.concat([groups, full(p)], axis=1) for p in parts]
@@ -187,7 +199,10 @@ def two_by_two(data, exposure=None, outcome=None, strata=None, *, count=None,
     >>> two_by_two(persons, ("smoking", "current"), "lems").counts
        a  b  c  d
     0  2  1  1  2
-    >>> two_by_two(persons, ("smoking", "current"), "lems", strata="sex").counts
+    >>> by_sex = two_by_two(persons, ("smoking", "current"), "lems", strata="sex")
+    >>> by_sex.table["zero_cell"].unique().tolist()  # both strata have a zero cell
+    [True]
+    >>> by_sex.counts
           sex  a  b  c  d
     0  female  1  1  0  1
     1    male  1  0  1  1
