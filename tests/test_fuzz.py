@@ -592,10 +592,6 @@ def bad_cases(spec: Spec, p: dict):
 KNOWN_VALID = {
     "funnel_limits": "exact-interpolated limits of a rate at a denominator of 1 lie on the "
                      "target's side (Spiegelhalter's interpolation; space=None outputs)",
-    "standardize_direct": "beta-mean/-minmaxavg/-max (dsrTest's wmtype): both limits come "
-                          "from the beta with the shifted mean, so where one stratum has tiny "
-                          "person-time the lower limit exceeds the DSR (e.g. 61 vs 1.47 per "
-                          "1e5); faithful to dsrTest, off the contract",
     "mantel_haenszel": "method='exact' on a large stratum: the convolution underflows at the "
                        "observed sum, scipy 'function value is NaN' error",
 }

@@ -554,3 +554,15 @@ def test_beta_tiwari_undefined_where_the_shifted_mean_reaches_one_says_so():
     assert np.isnan(out["lower"].iloc[0])
     assert np.isnan(out["upper"].iloc[0])
     assert out["estimate"].iloc[0] == pytest.approx(59 / 61)
+
+
+def test_beta_variant_lower_limit_above_the_dsr_is_undefined():
+    """dsrTest (R/dsrTest.R, method = "beta", wmtype = "max") adds max(w/n) to the mean of the
+    beta for both limits; with a stratum of tiny person-time and a large weight the lower limit
+    lands above the DSR (found by tests/test_fuzz.py: 61 vs 1.47 per 1e5). Such a limit is no
+    interval for the DSR: NaN with a named warning."""
+    with pytest.warns(UndefinedValueWarning, match="lower limit above the DSR"):
+        out = standardize_direct(events=[3, 0], person_time=[2e5, 1000.0], standard=[0.5, 0.5],
+                                 method="beta-max")
+    assert np.isnan(out["lower"].iloc[0])
+    assert out["upper"].iloc[0] >= out["estimate"].iloc[0]

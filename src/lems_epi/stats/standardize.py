@@ -374,6 +374,17 @@ def _undefined_above_one(method, rate, lower, upper, caller):
     # the beta variants also fail where the shifted mean (rate + weight modification) reaches 1
     # or the variance exceeds that of a Bernoulli: their limits come back NaN there
     bad = (rate >= 1.0) | ((rate > 0) & (np.isnan(lower) | np.isnan(upper)))
+    # dsrTest's weight-modified beta variants take both limits from the shifted beta: where a
+    # stratum's w/n is large against the rate the lower limit lands above the DSR itself, which
+    # is no interval for it; the limit is undefined there
+    above = (rate > 0) & (lower > rate * (1 + 1e-12))
+    if above.any():
+        warnings.warn(f"{caller}: method {method!r} puts the lower limit above the DSR at "
+                      f"{describe_rows(above)} (its weight modification, added to both limits, "
+                      "exceeds the rate: a stratum with very little person-time and a large "
+                      "weight); the lower limit is NaN there. Use method='fay-feuer' or "
+                      "method='beta'.", UndefinedValueWarning, stacklevel=3)
+        lower = np.where(above, np.nan, lower)
     if bad.any():
         warnings.warn(f"{caller}: method {method!r} treats the rate as a proportion and is "
                       f"undefined where it (or, for the beta variants, the rate plus the weight "
