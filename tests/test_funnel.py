@@ -214,3 +214,12 @@ def test_negative_upper_limit_is_read_as_zero():
     assert t["prob_above"].iloc[0] == pytest.approx(stats.poisson.sf(0, 0.01), rel=1e-12)
     pos = funnel_outliers([0, 1], [0.01, 0.01], 1.0, kind="ratio", levels=0.95)
     assert pos["position"].tolist() == ["inside", "above"]
+
+
+def test_interpolated_upper_limit_below_the_target_is_flagged():
+    """At 5e-6 expected cases (target 5e-6 per unit, denominator 1) Spiegelhalter's
+    interpolation puts the 95% upper limit at (0 - alpha)/n < 0 (r_p = 0): kept as computed, as
+    the R reference formula gives it, and flagged (found by tests/test_fuzz.py)."""
+    t = funnel_limits(5e-6, [1, 1e6], kind="rate", levels=0.95)
+    assert t["upper_below_target"].tolist() == [True, False]
+    assert t["upper"].iloc[0] < 0

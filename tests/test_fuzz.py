@@ -485,6 +485,9 @@ def documented_non_finite(table: pd.DataFrame) -> np.ndarray:
     if "disjoint" in table:
         out[table["disjoint"].to_numpy(bool), 1:] = True
     # two_by_two with strata: strata with a zero cell are flagged in `zero_cell`
+    # funnel_limits: the interpolated upper limit below the target is flagged
+    if "upper_below_target" in table:
+        out[table["upper_below_target"].to_numpy(bool), 2] = True
     if "zero_cell" in table:
         out[table["zero_cell"].to_numpy(bool)] = True
     return out

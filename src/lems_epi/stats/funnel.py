@@ -276,7 +276,10 @@ def funnel_limits(target, denominator, *, kind="proportion", levels=(0.95, 0.998
         interval of an estimate, so they are never clipped), ``estimate`` (the target),
         ``lower``, ``upper``, ``conf_level`` (the level), ``method``, ``per``, then
         ``r_lower``, ``r_upper`` (the quantile counts :math:`r_p`), ``lower_negative`` (the
-        lower limit is below 0, as computed; not clipped), ``prob_below`` and ``prob_above``:
+        lower limit is below 0, as computed; not clipped), ``upper_below_target`` (below about
+        0.025 expected cases Spiegelhalter's interpolated upper limit falls below the target,
+        even below 0: the formula, kept as the R reference computes it, not an interval that
+        contains the target), ``prob_below`` and ``prob_above``:
         the exact probability, under the null binomial or Poisson distribution, that a unit
         with this denominator falls strictly below / above the limit (a limit below 0 read as
         0), and with overdispersion ``phi`` or ``tau2``.
@@ -340,7 +343,8 @@ def funnel_limits(target, denominator, *, kind="proportion", levels=(0.95, 0.998
         part = _limits_one_level(kind, target, n, level, method, over)
         name = method if over is None else f"normal-{over[0]}"
         extra = {"r_lower": part["r_lower"], "r_upper": part["r_upper"],
-                 "lower_negative": part["lower"] < 0, "prob_below": part["prob_below"],
+                 "lower_negative": part["lower"] < 0,
+                 "upper_below_target": part["upper"] < target, "prob_below": part["prob_below"],
                  "prob_above": part["prob_above"]}
         if over is not None:
             extra["phi" if over[0] == "multiplicative" else "tau2"] = over[1]
