@@ -18,6 +18,7 @@ from scipy import optimize, special, stats
 from lems_epi._validation import (
     as_count_array,
     as_float_array,
+    check_conf_level,
     check_method,
     check_positive_number,
     describe_rows,
@@ -76,6 +77,27 @@ def check_correction(correction, *, caller: str) -> float | None:
     if correction is None:
         return None
     return check_positive_number(correction, name="correction", caller=caller)
+
+
+def check_options(conf_level, method, aliases: dict[str, str], correction, *, caller: str,
+                  wald_only: bool = True) -> tuple[float, str, float | None]:
+    """The options every comparison checks: ``conf_level``, ``method`` and ``correction``.
+
+    With ``wald_only``, a ``correction`` with another method than ``"wald"`` is an error (the
+    exact and score methods need none).
+
+    Examples
+    --------
+    >>> check_options(0.9, "Wald", {"wald": "wald"}, None, caller="f")
+    (0.9, 'wald', None)
+    """
+    conf_level = check_conf_level(conf_level, caller=caller)
+    method = pick_method(method, aliases, caller=caller)
+    correction = check_correction(correction, caller=caller)
+    if wald_only and correction is not None and method != "wald":
+        raise ValueError(f"{caller}: 'correction' applies to method='wald' only; the other "
+                         f"methods need no correction (got method={method!r}).")
+    return conf_level, method, correction
 
 
 def warn_zero(mask: np.ndarray, message: str, *, caller: str, stacklevel: int = 3) -> None:

@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from lems_epi._validation import check_conf_level, describe_rows
+from lems_epi._validation import describe_rows
 from lems_epi.stats._core import z_value
 from lems_epi.stats.comparison_core import (
     apply_correction,
-    check_correction,
+    check_options,
     log_wald,
-    pick_method,
     solve_log,
     table_arrays,
     table_inputs,
@@ -587,12 +586,8 @@ def odds_ratio(a, b, c, d, *, conf_level=0.95, method="wald", correction=None) -
     0     2.579  0.806  9.732
     """
     caller = "odds_ratio"
-    conf_level = check_conf_level(conf_level, caller=caller)
-    method = pick_method(method, _ALIASES, caller=caller)
-    correction = check_correction(correction, caller=caller)
-    if correction is not None and method != "wald":
-        raise ValueError(f"{caller}: 'correction' applies to method='wald' only (got "
-                         f"method={method!r}).")
+    conf_level, method, correction = check_options(conf_level, method, _ALIASES,
+                                                   correction, caller=caller)
     a, b, c, d = table_arrays(a, b, c, d, caller=caller)
     inputs = table_inputs(a, b, c, d)
     z = z_value(conf_level)

@@ -18,7 +18,7 @@ from lems_epi.stats._core import binomial_exact_limits, z_value
 from lems_epi.stats.comparison_core import (
     binomial_midp_limits,
     binomial_minlike_p,
-    check_correction,
+    check_options,
     log_wald,
     pick_method,
     rate_arrays,
@@ -172,12 +172,8 @@ def rate_ratio(events_a, person_time_a, events_b, person_time_b, *, conf_level=0
     0  0.7021  3.2045
     """
     caller = "rate_ratio"
-    conf_level = check_conf_level(conf_level, caller=caller)
-    method = pick_method(method, _RR_ALIASES, caller=caller)
-    correction = check_correction(correction, caller=caller)
-    if correction is not None and method != "wald":
-        raise ValueError(f"{caller}: 'correction' applies to method='wald' only; the other "
-                         f"methods need no correction (got method={method!r}).")
+    conf_level, method, correction = check_options(conf_level, method, _RR_ALIASES,
+                                                   correction, caller=caller)
     xa, ta, xb, tb = rate_arrays(events_a, person_time_a, events_b, person_time_b,
                                  caller=caller)
     both_zero = (xa == 0) & (xb == 0)

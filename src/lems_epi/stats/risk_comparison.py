@@ -34,7 +34,7 @@ from lems_epi.exceptions import ZeroCellWarning
 from lems_epi.stats._core import binomial_exact_limits, z_value
 from lems_epi.stats.comparison_core import (
     apply_correction,
-    check_correction,
+    check_options,
     log_wald,
     pick_method,
     solve_log,
@@ -231,12 +231,8 @@ def risk_ratio(a, b, c, d, *, conf_level=0.95, method="wald", correction=None) -
     0    4.2933  1.4831  12.4287
     """
     caller = "risk_ratio"
-    conf_level = check_conf_level(conf_level, caller=caller)
-    method = pick_method(method, _RR_ALIASES, caller=caller)
-    correction = check_correction(correction, caller=caller)
-    if correction is not None and method != "wald":
-        raise ValueError(f"{caller}: 'correction' applies to method='wald' only (got "
-                         f"method={method!r}).")
+    conf_level, method, correction = check_options(conf_level, method, _RR_ALIASES,
+                                                   correction, caller=caller)
     a, b, c, d = table_arrays(a, b, c, d, caller=caller)
     est, lower, upper, statistic, p_value = _risk_ratio_core(a, b, c, d, conf_level, method,
                                                              correction, caller)
@@ -301,9 +297,8 @@ def risk_difference(a, b, c, d, *, conf_level=0.95, method="wald", correction=No
     0    0.4705  0.2846  0.6563
     """
     caller = "risk_difference"
-    conf_level = check_conf_level(conf_level, caller=caller)
-    method = pick_method(method, _RD_ALIASES, caller=caller)
-    correction = check_correction(correction, caller=caller)
+    conf_level, method, correction = check_options(conf_level, method, _RD_ALIASES,
+                                                   correction, caller=caller, wald_only=False)
     per = check_positive_number(per, name="per", caller=caller)
     a, b, c, d = table_arrays(a, b, c, d, caller=caller)
     inputs = table_inputs(a, b, c, d)
@@ -446,9 +441,8 @@ def attributable_fraction(a, b, c, d, *, conf_level=0.95, method="wald", correct
     1  population_attributable_fraction    0.7201  0.2386
     """
     caller = "attributable_fraction"
-    conf_level = check_conf_level(conf_level, caller=caller)
-    method = pick_method(method, _AF_ALIASES, caller=caller)
-    correction = check_correction(correction, caller=caller)
+    conf_level, method, correction = check_options(conf_level, method, _AF_ALIASES,
+                                                   correction, caller=caller, wald_only=False)
     per = check_positive_number(per, name="per", caller=caller)
     a, b, c, d = table_arrays(a, b, c, d, caller=caller)
     inputs = table_inputs(a, b, c, d)
