@@ -595,8 +595,6 @@ def bad_cases(spec: Spec, p: dict):
 KNOWN_VALID = {
     "funnel_limits": "exact-interpolated limits of a rate at a denominator of 1 lie on the "
                      "target's side (Spiegelhalter's interpolation; space=None outputs)",
-    "mantel_haenszel": "method='exact' on a large stratum: the convolution underflows at the "
-                       "observed sum, scipy 'function value is NaN' error",
 }
 
 

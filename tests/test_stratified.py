@@ -349,3 +349,14 @@ def test_exact_common_odds_ratio_against_r():
     with pytest.raises(ValueError, match="measure='or' only"):
         le.mantel_haenszel(inp[inp["set"] == "S1"].drop(columns="set"), measure="rr",
                            method="exact")
+
+
+def test_exact_common_odds_ratio_of_one_huge_stratum_equals_fisher():
+    """One stratum a=4224, b=2636, c=1, d=1138 (found by tests/test_fuzz.py): the linear-scale
+    convolution underflowed at the observed sum (scipy: 'function value is NaN'). With one
+    stratum the exact conditional common odds ratio is Fisher's conditional MLE and interval."""
+    tables = pd.DataFrame({"s": [1], "a": [4224], "b": [2636], "c": [1], "d": [1138]})
+    pooled = le.mantel_haenszel(tables, strata="s", method="exact").table.iloc[0]
+    fisher = le.odds_ratio(4224, 2636, 1, 1138, method="fisher").iloc[0]
+    for col in ("estimate", "lower", "upper"):
+        assert pooled[col] == pytest.approx(fisher[col], rel=1e-6)

@@ -110,6 +110,23 @@ class ConditionalTable:
         return float(self.a + np.dot(self.offset, p) / p.sum())
 
 
+def _log_convolve(log_x: np.ndarray, log_y: np.ndarray) -> np.ndarray:
+    """``log(convolve(exp(log_x), exp(log_y)))`` without leaving log space.
+
+    Examples
+    --------
+    >>> np.exp(_log_convolve(np.log([1.0, 2.0]), np.log([3.0, 4.0]))).round(6).tolist()
+    [3.0, 10.0, 8.0]
+    """
+    if log_x.size < log_y.size:
+        log_x, log_y = log_y, log_x
+    out = np.full(log_x.size + log_y.size - 1, -np.inf)
+    for j, value in enumerate(log_y):  # the shorter of the two
+        window = out[j:j + log_x.size]
+        np.logaddexp(window, log_x + value, out=window)
+    return out
+
+
 class StratifiedConditional(ConditionalTable):
     r"""The conditional distribution of :math:`S = \sum_i a_i` over strata, given the margins.
 
@@ -126,21 +143,19 @@ class StratifiedConditional(ConditionalTable):
 
     def __init__(self, a, b, c, d):
         a, b, c, d = (np.asarray(v, dtype=float) for v in (a, b, c, d))
-        conv, lo, hi = np.array([1.0]), 0.0, 0.0
+        log_conv, lo, hi = np.array([0.0]), 0.0, 0.0
         for cells in zip(a, b, c, d, strict=True):
             one = ConditionalTable(*cells, centre=None)
             full = ConditionalTable(*cells, centre=(one.lo_s + one.hi_s) / 2)
             t = full if full.support.size >= one.support.size else one
-            weights = np.exp(t.log_base - t.log_base.max())
-            conv = np.convolve(conv, weights)
-            conv /= conv.max()
+            # in log space: far in a tail (a huge stratum, an extreme odds ratio) the
+            # probabilities underflow any linear-scale convolution
+            log_conv = _log_convolve(log_conv, t.log_base - t.log_base.max())
             lo, hi = lo + t.support[0], hi + t.support[-1]
         self.a = float(a.sum())
         self.support = np.arange(lo, hi + 1.0)
-        with np.errstate(divide="ignore"):
-            log_conv = np.log(conv)
         self.at = int(round(self.a - lo))
-        self.log_base = np.where(np.isfinite(log_conv), log_conv, -1e300) - log_conv[self.at]
+        self.log_base = log_conv - log_conv[self.at]
         self.offset = self.support - self.a
         self.lo_s, self.hi_s = lo, hi
 
