@@ -52,6 +52,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from lems_epi.stats._core import z_value
+
 __all__ = [
     "MEASURES",
     "INVERSE_VARIANCE_METHODS",
@@ -312,7 +314,7 @@ def inverse_variance_fit(yi, vi, *, method: str, test: str, conf_level: float) -
         p = float(2 * stats.t.sf(abs(stat), df)) if se > 0 else np.nan
     else:
         df = np.nan
-        crit = float(stats.norm.ppf(1 - alpha / 2))
+        crit = z_value(conf_level)
         stat = mu / se
         p = float(2 * stats.norm.sf(abs(stat)))
     half_pi = crit * np.sqrt(se**2 + tau2)

@@ -46,6 +46,7 @@ from lems_epi._validation import (
     describe_rows,
 )
 from lems_epi.exceptions import ConvergenceWarning
+from lems_epi.stats._core import binomial_exact_limits, poisson_exact_limits, z_value
 from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame, stack_measures
 from lems_epi.stats.meta_estimators import (
     INVERSE_VARIANCE_METHODS,
@@ -193,7 +194,7 @@ def _fit_glmm(x, d, rates, measure, conf_level):
     yi, vi, corrected = effect_sizes(measure, x, d, rates=rates)
     fit = glmm_fit(x, d, rates=rates)
     k = x.size
-    crit = float(stats.norm.ppf(0.5 + conf_level / 2))
+    crit = z_value(conf_level)
     informative = (x > 0) if rates else (x > 0) & (x < d)
     if informative.sum() >= 2:
         yq, vq, _ = effect_sizes(measure, x[informative], d[informative], rates=rates)
@@ -261,17 +262,10 @@ def _pooled_row(fit: _Pooled, x, d, *, rates, measure, method, test, conf_level,
 
 
 def _exact_interval(x, d, rates, conf_level):
-    alpha = 1 - conf_level
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if rates:
-            lo = np.where(x > 0, stats.gamma.ppf(alpha / 2, np.maximum(x, 1e-300)), 0.0) / d
-            hi = stats.gamma.ppf(1 - alpha / 2, x + 1) / d
-        else:
-            lo = np.where(x > 0, stats.beta.ppf(alpha / 2, np.maximum(x, 1e-300),
-                                                d - x + 1), 0.0)
-            hi = np.where(x < d, stats.beta.ppf(1 - alpha / 2, x + 1,
-                                                np.maximum(d - x, 1e-300)), 1.0)
-    return lo, hi
+    if rates:
+        lo, hi = poisson_exact_limits(x, conf_level)
+        return lo / d, hi / d
+    return binomial_exact_limits(x, d, conf_level)
 
 
 def _study_rows(frame, fit: _Pooled, *, rates, conf_level, per, group_cols) -> pd.DataFrame:
