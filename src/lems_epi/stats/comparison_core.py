@@ -1,8 +1,8 @@
 """Shared building blocks of the two-group comparisons (rates, risks, odds).
 
 Validation of the cells of 2x2 tables and of two-rate comparisons, the zero-cell warning, Wald
-limits on the log scale, root finding on a log scale, mid-p binomial limits, Wilson and
-Jeffreys limits, and the test columns (Wald z test, minimum-likelihood exact p-values). The
+limits on the log scale, root finding on a log scale, mid-p binomial limits, and the
+test columns (Wald z test, minimum-likelihood exact p-values). The
 public estimators are in :mod:`lems_epi.stats.rate_comparison`,
 :mod:`lems_epi.stats.risk_comparison` and :mod:`lems_epi.stats.odds_ratios`.
 """
@@ -36,7 +36,6 @@ __all__ = [
     "log_wald",
     "solve_log",
     "binomial_midp_limits",
-    "wilson_limits",
     "wald_test",
     "binomial_minlike_p",
     "pick_method",
@@ -200,14 +199,6 @@ def binomial_midp_limits(x: float, n: float, conf_level: float) -> tuple[float, 
     lower = 0.0 if x == 0 else special.expit(solve_log(upper_tail, half))
     upper = 1.0 if x == n else special.expit(solve_log(upper_tail, 1.0 - half))
     return lower, upper
-
-
-def wilson_limits(x, n, z):
-    """Wilson score limits of the proportions ``x / n``."""
-    p = x / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def wald_test(estimate, null, se, *, log=False):

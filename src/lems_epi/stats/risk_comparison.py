@@ -32,6 +32,7 @@ from scipy import optimize, stats
 from lems_epi._validation import check_conf_level, check_positive_number
 from lems_epi.exceptions import ZeroCellWarning
 from lems_epi.stats._core import binomial_exact_limits, z_value
+from lems_epi.stats.binomial_limits import binomial_limits
 from lems_epi.stats.comparison_core import (
     apply_correction,
     check_options,
@@ -42,7 +43,6 @@ from lems_epi.stats.comparison_core import (
     table_inputs,
     wald_test,
     warn_zero,
-    wilson_limits,
 )
 from lems_epi.stats.contract import contract_frame, stack_measures
 
@@ -325,8 +325,8 @@ def risk_difference(a, b, c, d, *, conf_level=0.95, method="wald", correction=No
         statistic, p_value = wald_test(centre, 0.0, se)
         estimate = centre  # agresti-caffo: the adjusted difference the interval is centred on
     elif method == "newcombe":
-        l1, u1 = wilson_limits(a, n1, z)
-        l0, u0 = wilson_limits(c, n0, z)
+        l1, u1 = binomial_limits(a, n1, conf_level, "wilson")
+        l0, u0 = binomial_limits(c, n0, conf_level, "wilson")
         p1, p0 = a / n1, c / n0
         lower = estimate - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
         upper = estimate + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
@@ -335,8 +335,6 @@ def risk_difference(a, b, c, d, *, conf_level=0.95, method="wald", correction=No
         lower, upper = score_limits("diff", a, n1, c, n0, z,
                                     correction=method == "miettinen-nurminen")
         se = (upper - lower) / (2 * z)
-    if method != "wald":
-        se = (upper - lower) / (2 * z) if method != "agresti-caffo" else se
     return contract_frame(inputs, measure="risk_difference", estimate=estimate * per,
                           lower=lower * per, upper=upper * per, conf_level=conf_level,
                           method=method, per=per, statistic=statistic, p_value=p_value,
