@@ -4,8 +4,9 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/bench_sensitivity.py
 
-What it measures: ``lems_epi.sensitivity.sobol`` with n = 2**13 over the 8 default
-(evidence-based) scenario parameters, i.e. 8192 * (8 + 2) = 81,920 scenarios evaluated on the
+What it measures: ``lems_epi.sensitivity.sobol`` with n = 2**13 over the default
+(evidence-based) scenario parameters of ``default_distributions()`` (6 since the smoker shares
+left the defaults: 8192 * (6 + 2) = 65,536 scenarios; 8 and 81,920 before) evaluated on the
 closed-form risk model, on the named output ``expected_sclc_cases`` for a target population that
 differs from the reference one (Denmark 2013): Finland 2016 with the package's smoking
 assumption's current-smoker shares raised by 60% (capped at 60%) in every adult band, a
