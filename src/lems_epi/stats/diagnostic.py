@@ -379,6 +379,8 @@ def predictive_values(sensitivity, specificity, prevalence) -> pd.DataFrame:
     ------
     ValueError
         For values outside [0, 1].
+    TypeError
+        For values that are not numbers.
 
     Examples
     --------
@@ -387,20 +389,10 @@ def predictive_values(sensitivity, specificity, prevalence) -> pd.DataFrame:
     [0.00014, 0.34843, 0.98146]
     """
     caller = "predictive_values"
-    arrays = {}
-    for name, values in (("sensitivity", sensitivity), ("specificity", specificity),
-                         ("prevalence", prevalence)):
-        if isinstance(values, pd.Series):
-            values = values.to_numpy()
-        arr = np.atleast_1d(np.asarray(values, dtype=float))
-        bad = ~((arr >= 0) & (arr <= 1))
-        if bad.any():
-            raise ValueError(f"{caller}: {name!r} must lie in [0, 1]; {describe_rows(bad)} do "
-                             f"not (e.g. {arr[bad][:3].tolist()}). Give proportions, not "
-                             "percentages or rates per million.")
-        arrays[name] = arr
-    se, sp, prev = (a.ravel() for a in np.broadcast_arrays(
-        arrays["sensitivity"], arrays["specificity"], arrays["prevalence"]))
+    arrays = [_probability_array(values, name, caller) for name, values in
+              (("sensitivity", sensitivity), ("specificity", specificity),
+               ("prevalence", prevalence))]
+    se, sp, prev = (a.ravel() for a in np.broadcast_arrays(*arrays))
     with np.errstate(divide="ignore", invalid="ignore"):
         ppv = se * prev / (se * prev + (1 - sp) * (1 - prev))
         npv = sp * (1 - prev) / (sp * (1 - prev) + (1 - se) * prev)
