@@ -527,7 +527,16 @@ def with_cell(data: pd.DataFrame, col: str, value) -> pd.DataFrame:
 def _named(err, arg) -> bool:
     """``err`` is a ValueError/TypeError naming ``arg`` (a name, or the names it may go by)."""
     names = (arg,) if isinstance(arg, str) else arg
-    return isinstance(err, NUMBER_ERRORS) and any(n in str(err) for n in names)
+    return isinstance(err, NUMBER_ERRORS) and any(_names_word(str(err), n) for n in names)
+
+
+def _names_word(message: str, name: str) -> bool:
+    """``name`` occurs in ``message`` as a word (a numbered form such as roc_test's score1
+    allowed); a one-letter name (the cells a, b, c, d; n) only in quotes, as 'a', since the
+    article "a" is in nearly every message (a plain substring test matched any "a")."""
+    if len(name) == 1:
+        return re.search(rf"['\"`]{re.escape(name)}['\"`]", message) is not None
+    return re.search(rf"(?<!\w){re.escape(name)}(?![^\W\d])", message) is not None
 
 
 def _same(t1, t2) -> bool:
