@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from lems_epi._validation import as_column_list, as_count_array, describe_rows
+from lems_epi.stats.comparison_core import broadcast_inputs
 from lems_epi.stats.contract import AnalysisResult, Summary, stack_measures
 from lems_epi.stats.tabulate import CELLS as _CELLS
 from lems_epi.stats.tabulate import count_cells
@@ -28,6 +29,15 @@ __all__ = ["two_by_two", "TwoByTwoResult", "independence_tests"]
 def independence_tests(a, b, c, d) -> pd.DataFrame:
     """Pearson's chi-square (without and with Yates' correction) and Fisher's exact test.
 
+    ``a, b, c, d`` are the cells of one or many 2x2 tables (non-negative whole counts of one
+    common length); a table with an empty margin gets NaN chi-square statistics and p-values
+    and a Fisher p-value of 1.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For cells that are not non-negative whole numbers or have different lengths.
+
     Examples
     --------
     >>> independence_tests([3], [1], [2], [9])["p_value"].round(6).tolist()
@@ -35,7 +45,9 @@ def independence_tests(a, b, c, d) -> pd.DataFrame:
     """
     from lems_epi.stats.odds_ratios import fisher_exact_p
 
-    a, b, c, d = (np.atleast_1d(np.asarray(v, float)) for v in (a, b, c, d))
+    caller = "independence_tests"
+    a, b, c, d = broadcast_inputs({k: as_count_array(v, name=k, caller=caller) for k, v in
+                                   (("a", a), ("b", b), ("c", c), ("d", d))}, caller=caller)
     n = a + b + c + d
     margins = (a + b) * (c + d) * (a + c) * (b + d)
     diff = np.abs(a * d - b * c)
