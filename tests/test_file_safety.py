@@ -190,8 +190,11 @@ def test_huge_n_is_a_one_line_memory_error(tmp_path):
 
 
 def test_broken_pipe_exits_quietly():
-    proc = subprocess.run(f"{sys.executable} -m lems_epi.cli evidence | head -n 2",
-                          shell=True, capture_output=True, text=True, timeout=120)
+    """The exit status checked is the CLI's (bash's PIPESTATUS), not that of ``head``, which
+    a plain shell pipeline reports and which is 0 whatever the CLI does."""
+    proc = subprocess.run(["bash", "-c", f"{sys.executable} -m lems_epi.cli evidence "
+                           "| head -n 2; exit ${PIPESTATUS[0]}"],
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert len(proc.stdout.splitlines()) == 2
     assert proc.stderr == ""
