@@ -378,7 +378,7 @@ def predictive_values(sensitivity, specificity, prevalence) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        For values outside [0, 1].
+        For values outside [0, 1], or shapes that do not broadcast.
     TypeError
         For values that are not numbers.
 
@@ -392,7 +392,12 @@ def predictive_values(sensitivity, specificity, prevalence) -> pd.DataFrame:
     arrays = [_probability_array(values, name, caller) for name, values in
               (("sensitivity", sensitivity), ("specificity", specificity),
                ("prevalence", prevalence))]
-    se, sp, prev = (a.ravel() for a in np.broadcast_arrays(*arrays))
+    try:
+        se, sp, prev = (a.ravel() for a in np.broadcast_arrays(*arrays))
+    except ValueError:
+        raise ValueError(f"{caller}: 'sensitivity', 'specificity' and 'prevalence' have "
+                         f"shapes {[a.shape for a in arrays]}, which do not broadcast; give "
+                         "scalars or arrays of one common length.") from None
     with np.errstate(divide="ignore", invalid="ignore"):
         ppv = se * prev / (se * prev + (1 - sp) * (1 - prev))
         npv = sp * (1 - prev) / (sp * (1 - prev) + (1 - se) * prev)
