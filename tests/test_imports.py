@@ -210,3 +210,14 @@ def test_import_does_not_load_heavy_dependencies(statement):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "", f"{statement!r} loaded {out.stdout.strip()}"
+
+
+def test_top_level_statistics_are_the_stats_namespace_objects():
+    """lems_epi re-exports statistics by name only; lems_epi.stats holds their modules, so the
+    two namespaces cannot drift apart (each name must exist in lems_epi.stats)."""
+    import lems_epi
+    import lems_epi.stats as st
+
+    assert set(lems_epi._FROM_STATS) <= set(st.__all__)
+    for name in lems_epi._FROM_STATS:
+        assert getattr(lems_epi, name) is getattr(st, name), name
