@@ -170,3 +170,15 @@ def test_bad_input(lung):
         le.poisson_regression(lung, FORMULA, person_time="person_years", family="binomial")
     with pytest.raises(TypeError, match="DataFrame"):
         le.poisson_regression(lung.to_dict(), FORMULA, person_time="person_years")
+
+
+def test_infinite_wald_limits_come_with_a_warning():
+    """Person-time from 1.7e3 to 8.3e11 (found by tests/test_fuzz.py): standard errors near
+    1,900 on the log scale give limits of 0 and inf, which used to come back silently."""
+    from lems_epi.exceptions import ConvergenceWarning
+
+    d = pd.DataFrame({"x": [0, 1, 0, 1], "z": [0, 0, 1, 1], "cases": [1, 20, 1, 1],
+                      "person_time": [1.056574e05, 8.295913e11, 4.976797e11, 1.689153e03]})
+    with pytest.warns(ConvergenceWarning, match="0 or infinite"):
+        res = le.poisson_regression(d, "cases ~ x + z", person_time="person_time")
+    assert np.isinf(res.table["upper"]).all()

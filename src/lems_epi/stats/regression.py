@@ -250,6 +250,15 @@ def poisson_regression(data, formula, *, person_time="person_time", family="pois
     coef = result.params.to_numpy()
     se = result.bse.to_numpy()
     half = z_value(conf_level) * se
+    with np.errstate(over="ignore", invalid="ignore"):
+        wild = ~np.isfinite(np.exp(coef - half)) | ~np.isfinite(np.exp(coef + half)) | \
+            ~np.isfinite(se)
+    if wild.any():  # a near-separated or badly scaled fit: limits of 0 or inf, never silently
+        terms = [str(t) for t in np.asarray(result.params.index)[wild]]
+        warnings.warn(f"{caller}: the Wald limits of {terms} are 0 or infinite (standard "
+                      f"errors {se[wild].tolist()}): the data barely inform those terms "
+                      "(near-separation, or person-time spanning many orders of magnitude); "
+                      "rescale 'person_time' or regroup.", ConvergenceWarning, stacklevel=2)
     with np.errstate(over="ignore"):
         table = contract_frame(
             {"term": list(result.params.index)}, measure="irr", estimate=np.exp(coef),
