@@ -158,7 +158,7 @@ def test_coverage_for_areas_with_at_least_10_events(theta):
     ({"measure": "dsr_odds"}, ValueError, "measure"),
     ({"method": "bootstrap"}, ValueError, "method"),
     ({"method": 3}, TypeError, "method"),
-    ({"by": None}, ValueError, "by"),
+    ({"by": None}, ValueError, "'by'"),
 ])
 def test_bad_input(kwargs, error, match):
     data = _two_groups([1, 2, 3], [1e3] * 3, [4, 5, 6], [1e3] * 3)

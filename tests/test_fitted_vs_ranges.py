@@ -139,7 +139,7 @@ def test_plot_and_summary(result):
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"outputs": []}, "'outputs' is empty"),
-    ({"n": 3}, "n"),
+    ({"n": 3}, "'n' must be at least"),
     ({"conf_level": 1.5}, "conf_level"),
     ({"outputs": "no_such_output"}, "no_such_output"),
 ])
