@@ -152,9 +152,7 @@ def back_transform(measure: str, values, *, n_harmonic: float | None = None,
 
 
 def _q_statistic(yi, vi) -> float:
-    w = 1.0 / vi
-    mu = np.sum(w * yi) / np.sum(w)
-    return float(np.sum(w * (yi - mu) ** 2))
+    return _generalised_q(0.0, yi, vi)
 
 
 def _tau2_dl(yi, vi) -> float:
