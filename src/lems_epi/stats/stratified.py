@@ -28,6 +28,7 @@ from lems_epi._validation import (
 from lems_epi.exceptions import DroppedRowsWarning, ZeroCellWarning
 from lems_epi.stats._core import z_value
 from lems_epi.stats.contract import AnalysisResult, Summary, contract_frame, stack_measures
+from lems_epi.stats.meta_estimators import heterogeneity
 from lems_epi.stats.tabulate import count_cells
 
 __all__ = ["MH_MEASURES", "MantelHaenszelResult", "mantel_haenszel", "stratum_tables"]
@@ -166,11 +167,7 @@ def _woolf(log_est, var, *, caller):
                       "homogeneity_statistic and homogeneity_p are nan (pass correction=0.5 "
                       "to add a half to every cell).", ZeroCellWarning, stacklevel=4)
         return np.nan, np.nan
-    w = 1.0 / var
-    pooled = np.sum(w * log_est) / np.sum(w)
-    statistic = float(np.sum(w * (log_est - pooled) ** 2))
-    return statistic, (float(stats.chi2.sf(statistic, log_est.size - 1)) if log_est.size > 1
-                       else np.nan)
+    return heterogeneity(log_est, var, 0.0, True)[:2]  # Cochran's Q on the log scale
 
 
 def _pooled_table(cells, measure, z, correction, homogeneity, caller):
