@@ -601,6 +601,7 @@ def bad_cases(spec: Spec, p: dict):
 # ----------------------------------------------------------------------------- tests
 
 #: defects the fuzz finds that are not fixed yet (reported in issue 19's note): name -> reason
+#: (strict xfail: once a defect is fixed the XPASS fails, so its entry must be removed here)
 KNOWN_VALID = {
     "funnel_limits": "exact-interpolated limits of a rate at a denominator of 1 lie on the "
                      "target's side (Spiegelhalter's interpolation; space=None outputs)",
@@ -608,7 +609,7 @@ KNOWN_VALID = {
 
 
 def _names_valid():
-    return [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_VALID[n], strict=False))
+    return [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_VALID[n], strict=True))
             if n in KNOWN_VALID else n for n in sorted(SPECS)]
 
 
