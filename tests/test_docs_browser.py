@@ -9,7 +9,6 @@ Playwright drives it with ``executable_path`` and downloads no browser.
 
 import os
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,8 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "docs" / "_build" / "html"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium"
-                                         if Path("/usr/bin/chromium").exists() else None)
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
 
 
@@ -93,23 +90,10 @@ def _pages(site):
 
 
 @pytest.mark.browser
-def test_pages_render_in_headless_chromium(site):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed: run `apt-get install -y chromium` "
-                    "(as root) to run the browser test")
-    from playwright.sync_api import sync_playwright
-
+def test_pages_render_in_headless_chromium(site, chromium):
     problems = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"])
-        try:
-            for path in _pages(site):
-                problems += _check_page(browser, path, site)
-        finally:
-            browser.close()
+    for path in _pages(site):
+        problems += _check_page(chromium, path, site)
     assert problems == [], "\n".join(problems)
 
 

@@ -14,8 +14,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE_NAME = re.compile(r"\d{3}_[0-9a-f]{16}")
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium"
-                                         if Path("/usr/bin/chromium").exists() else None)
 
 
 @pytest.fixture(scope="module")
@@ -102,32 +100,18 @@ def test_calibration_caption_reads_the_table():
 
 
 @pytest.mark.browser
-def test_report_renders_in_headless_chromium(report_path):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed: run `apt-get install -y chromium` "
-                    "(as root) to run the browser test")
-    from playwright.sync_api import sync_playwright
-
+def test_report_renders_in_headless_chromium(report_path, chromium):
     errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(report_path.as_uri(), wait_until="load")
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('div.figure > div > div')]"
-                ".every(d => d.querySelector('svg.main-svg'))", timeout=60_000)
-            figures = page.eval_on_selector_all("div.figure > div > div", "els => els.length")
-            rendered = page.eval_on_selector_all(
-                "div.figure > div > div", "els => els.filter(e => e.querySelector('svg')).length")
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(report_path.as_uri(), wait_until="load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('div.figure > div > div')]"
+        ".every(d => d.querySelector('svg.main-svg'))", timeout=60_000)
+    figures = page.eval_on_selector_all("div.figure > div > div", "els => els.length")
+    rendered = page.eval_on_selector_all(
+        "div.figure > div > div", "els => els.filter(e => e.querySelector('svg')).length")
     assert errors == []
     assert figures >= 8
     assert rendered == figures
@@ -171,45 +155,32 @@ def test_report_shows_no_file_names_and_numbers_for_people(report_path):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 1920])
-def test_report_fits_the_screen_and_names_sources(report_path, width, tmp_path):
+def test_report_fits_the_screen_and_names_sources(report_path, width, tmp_path, chromium):
     """Nothing overflows horizontally at a projector's width; no seed file name is shown.
 
     With ``LEMS_EPI_SAVE_SCREENSHOTS=1`` the screenshots are also written to
     ``docs/img/report_<width>.png`` (the ones shown in the documentation).
     """
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed: run `apt-get install -y chromium` "
-                    "(as root) to run the browser test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.goto(report_path.as_uri(), wait_until="load")
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('div.figure > div > div')]"
-                ".every(d => d.querySelector('svg.main-svg'))", timeout=60_000)
-            scroll, inner = page.evaluate(
-                "() => [document.documentElement.scrollWidth, window.innerWidth]")
-            squeezed = page.evaluate("""() => [...document.querySelectorAll('table.lems')]
-                .flatMap(t => [...t.querySelectorAll('td, th')])
-                .filter(c => c.scrollWidth > c.clientWidth + 1)
-                .map(c => c.textContent.slice(0, 40))""")
-            shown = page.evaluate(
-                "() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')]"
-                ".map(t => t.textContent).join(' ')")
-            too_wide = page.eval_on_selector_all(
-                "div.figure > div > div",
-                "els => els.filter(e => e.querySelector('svg.main-svg').getBoundingClientRect()"
-                ".width > e.getBoundingClientRect().width + 2).length")
-            shot = tmp_path / f"report_{width}.png"
-            page.screenshot(path=str(shot))
-        finally:
-            browser.close()
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    page.goto(report_path.as_uri(), wait_until="load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('div.figure > div > div')]"
+        ".every(d => d.querySelector('svg.main-svg'))", timeout=60_000)
+    scroll, inner = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    squeezed = page.evaluate("""() => [...document.querySelectorAll('table.lems')]
+        .flatMap(t => [...t.querySelectorAll('td, th')])
+        .filter(c => c.scrollWidth > c.clientWidth + 1)
+        .map(c => c.textContent.slice(0, 40))""")
+    shown = page.evaluate(
+        "() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')]"
+        ".map(t => t.textContent).join(' ')")
+    too_wide = page.eval_on_selector_all(
+        "div.figure > div > div",
+        "els => els.filter(e => e.querySelector('svg.main-svg').getBoundingClientRect()"
+        ".width > e.getBoundingClientRect().width + 2).length")
+    shot = tmp_path / f"report_{width}.png"
+    page.screenshot(path=str(shot))
     assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px window"
     assert squeezed == [], f"cells narrower than their longest word: {squeezed[:5]}"
     assert too_wide == 0, "a figure is wider than its column"
