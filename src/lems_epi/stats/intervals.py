@@ -30,7 +30,7 @@ from lems_epi._validation import (
 )
 from lems_epi.exceptions import SparseDataWarning
 from lems_epi.stats._core import binomial_exact_limits, poisson_exact_limits, z_value
-from lems_epi.stats.binomial_limits import blaker_limits, sterne_limits
+from lems_epi.stats.binomial_limits import binomial_limits, blaker_limits, sterne_limits
 from lems_epi.stats.contract import contract_frame
 
 __all__ = [
@@ -219,31 +219,19 @@ def _proportion_limits(x, n, conf_level: float, method: str = "wilson"):
         return binomial_exact_limits(x, n, conf_level)
     if method in _PROPORTION_SOLVERS:
         return _PROPORTION_SOLVERS[method](x, n, conf_level)
-    alpha = 1.0 - conf_level
-    if method == "jeffreys":
-        low = np.where(x > 0, stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5), 0.0)
-        upp = np.where(x < n, stats.beta.ppf(1 - alpha / 2, x + 0.5, n - x + 0.5), 1.0)
-        return low, upp
+    if method in ("jeffreys", "wilson", "agresti-coull"):  # one implementation of each
+        shape = np.broadcast(x, n).shape
+        low, upp = binomial_limits(x, n, conf_level, method)
+        return low.reshape(shape), upp.reshape(shape)
     z = z_value(conf_level)
     z2 = z * z
-    if method == "wilson":
-        centre = (x + z2 / 2.0) / (n + z2)
-        half = z * np.sqrt(n * p * (1.0 - p) + z2 / 4.0) / (n + z2)
-        low, upp = centre - half, centre + half
-        low = np.where(x == 0, 0.0, low)
-        upp = np.where(x == n, 1.0, upp)
-    elif method == "wilson-cc":
+    if method == "wilson-cc":
         denom = 2.0 * (n + z2)
         with np.errstate(invalid="ignore"):
             low = (2 * n * p + z2 - 1 - z * np.sqrt(z2 - 2 - 1 / n + 4 * p * (n * (1 - p) + 1)))
             upp = (2 * n * p + z2 + 1 + z * np.sqrt(z2 + 2 - 1 / n + 4 * p * (n * (1 - p) - 1)))
         low = np.where(x == 0, 0.0, low / denom)
         upp = np.where(x == n, 1.0, upp / denom)
-    elif method == "agresti-coull":
-        n_t = n + z2
-        p_t = (x + z2 / 2.0) / n_t
-        half = z * np.sqrt(p_t * (1.0 - p_t) / n_t)
-        low, upp = p_t - half, p_t + half
     elif method == "wald":
         half = z * np.sqrt(p * (1.0 - p) / n)
         low, upp = p - half, p + half
